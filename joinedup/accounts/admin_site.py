@@ -1,0 +1,25 @@
+"""The Django admin site, for system admins who have passed two-factor only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+
+class SystemAdminSite(admin.AdminSite):
+    site_header = "JoinedUp system administration"
+    site_title = "JoinedUp admin"
+    index_title = "System administration"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(
+            user.is_active
+            and user.is_verified()  # type: ignore[union-attr]
+            and getattr(user, "is_system_admin", False)
+        )
+
+    def login(self, request: HttpRequest, extra_context: dict[str, object] | None = None) -> HttpResponse:
+        """Everyone signs in through the service's own sign-in, with two-factor."""
+        return redirect("accounts:sign_in")

@@ -1,0 +1,34 @@
+"""The service navigation, by role. Each entry names a URL and the roles that see it (an empty
+set means every signed-in member of staff). Later apps add their entries here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .roles import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset[str] = frozenset()
+    #: URL name prefixes that mark this item as the current section.
+    section: tuple[str, ...] = ()
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("Home", "core:home", section=("core:home",)),
+    NavItem(
+        "Staff",
+        "accounts:my_staff",
+        frozenset({Role.ORGANISATION_ADMIN, Role.SYSTEM_ADMIN}),
+        section=("accounts:staff", "accounts:my_staff", "accounts:team"),
+    ),
+    NavItem(
+        "Organisations",
+        "accounts:organisation_list",
+        frozenset({Role.SYSTEM_ADMIN}),
+        section=("accounts:organisation",),
+    ),
+)

@@ -1,0 +1,12 @@
+"""The test suite: the same stack, with fast hashing and e-mail kept in memory."""
+
+from .base import *  # noqa: F403
+from .base import INSTALLED_APPS
+
+SECRET_KEY = "test-only-secret-key-not-for-any-real-use-0123456789abcdefghijklmnop"  # noqa: S105
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+JOINEDUP_DEMO_MODE = True
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+INSTALLED_APPS = [*INSTALLED_APPS]

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("joinedup.core.urls")),
+    path("", include("joinedup.accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "joinedup.core.views.bad_request"
+handler403 = "joinedup.core.views.permission_denied"
+handler404 = "joinedup.core.views.page_not_found"
+handler500 = "joinedup.core.views.server_error"

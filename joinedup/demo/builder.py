@@ -1,0 +1,40 @@
+"""Builds the whole demo partnership, step by step, in one transaction: all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from joinedup.accounts.models import Organisation, User
+
+from .context import DemoContext
+from .partnership import build_partnership
+from .people import build_people
+
+
+class DemoAlreadyBuilt(Exception):
+    """The database already holds a partnership; the demo builds only into an empty one."""
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    organisations: int
+    staff: int
+    people: int
+    households: int
+
+
+def build_demo(*, seed: int, people: int) -> DemoSummary:
+    if Organisation.objects.exists():
+        raise DemoAlreadyBuilt("This database already has organisations in it.")
+    ctx = DemoContext(seed=seed)
+    with transaction.atomic():
+        organisations = build_partnership(ctx)
+        households = build_people(ctx, count=people, organisations=organisations)
+    return DemoSummary(
+        organisations=len(organisations),
+        staff=User.objects.count(),
+        people=people,
+        households=households,
+    )
