@@ -81,25 +81,41 @@ class GovukSetPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
         self.fields["new_password2"].error_messages["required"] = "Confirm your new password"
 
 
-class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
-    class Meta:
-        model = Organisation
-        fields = ["name", "short_name", "organisation_type", "co_located", "description"]
-        labels = {
-            "name": "Organisation name",
-            "short_name": "Short name (optional)",
-            "organisation_type": "Type of organisation",
-            "co_located": "Co-located at the partnership hub",
-            "description": "What the organisation does (optional)",
-        }
-        widgets = {"organisation_type": forms.RadioSelect}
-        error_messages = {
-            "name": {"required": "Enter the organisation's name"},
-            "organisation_type": {"required": "Select the type of organisation"},
-        }
+class OrganisationForm(forms.Form):
+    """Checked by the service, which also gives the message for a name already in use."""
 
-    def validate_unique(self) -> None:
-        """Uniqueness is checked by the service, which gives the GOV.UK message."""
+    name = forms.CharField(
+        label="Organisation name",
+        max_length=200,
+        error_messages={"required": "Enter the organisation's name"},
+    )
+    short_name = forms.CharField(
+        label="Short name (optional)",
+        max_length=40,
+        required=False,
+        help_text="Shown where space is short, for example 'Citizens Advice'.",
+    )
+    organisation_type = forms.ChoiceField(
+        label="Type of organisation",
+        choices=Organisation.Type.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the type of organisation"},
+    )
+    co_located = forms.BooleanField(
+        label="Co-located at the partnership hub",
+        required=False,
+        help_text="Its staff work from the shared hub.",
+    )
+    description = forms.CharField(
+        label="What the organisation does (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    @classmethod
+    def initial_from(cls, organisation: Organisation) -> dict[str, Any]:
+        return {name: getattr(organisation, name) for name in cls.base_fields}
 
 
 class TeamForm(forms.Form):

@@ -108,6 +108,12 @@ def _require_staff_manager(actor: Actor, organisation_id: object) -> None:
 # ----------------------------------------------------------------------------- organisations
 
 
+def _check_organisation_name_free(name: str, except_id: object = None) -> None:
+    clash = Organisation.objects.filter(name__iexact=name.strip()).exclude(pk=except_id)
+    if clash.exists():
+        raise ValidationError({"name": "An organisation with this name already exists."})
+
+
 def create_organisation(
     *,
     actor: Actor,
@@ -119,6 +125,7 @@ def create_organisation(
 ) -> Organisation:
     if not can_manage_organisations(actor):
         raise PermissionDenied("Only system admins can add organisations.")
+    _check_organisation_name_free(name)
     organisation = Organisation(
         name=name.strip(),
         short_name=short_name.strip(),
@@ -126,7 +133,7 @@ def create_organisation(
         co_located=co_located,
         description=description.strip(),
     ).stamp(actor)
-    organisation.full_clean()
+    organisation.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
             organisation.save()
@@ -147,13 +154,14 @@ def update_organisation(
 ) -> Organisation:
     if not can_manage_organisations(actor):
         raise PermissionDenied("Only system admins can change organisations.")
+    _check_organisation_name_free(name, except_id=organisation.pk)
     organisation.name = name.strip()
     organisation.short_name = short_name.strip()
     organisation.organisation_type = organisation_type
     organisation.co_located = co_located
     organisation.description = description.strip()
     organisation.stamp(actor)
-    organisation.full_clean()
+    organisation.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
             organisation.save()
@@ -172,6 +180,8 @@ def create_team(
     team = Team(organisation=organisation, name=name.strip(), description=description.strip())
     team.stamp(actor)
     team.full_clean(validate_constraints=False)
+    if Team.objects.filter(organisation=organisation, name__iexact=team.name).exists():
+        raise ValidationError({"name": "This organisation already has a team with this name."})
     try:
         with transaction.atomic():
             team.save()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import logout
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.sessions.models import Session
 from django.http import HttpRequest
 from django.utils import timezone
@@ -39,6 +39,15 @@ def rotate_session_key(request: HttpRequest) -> None:
     """Give the session a new key (SEC-07, at two-factor verification) and keep the register."""
     old_key = request.session.session_key
     request.session.cycle_key()
+    new_key = request.session.session_key
+    if old_key and new_key:
+        UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
+
+
+def keep_session_after_password_change(request: HttpRequest, user: Any) -> None:
+    """After a password change: keep this session (with a new key) in the register."""
+    old_key = request.session.session_key
+    update_session_auth_hash(request, user)  # cycles the session key
     new_key = request.session.session_key
     if old_key and new_key:
         UserSession.objects.filter(session_key=old_key).update(session_key=new_key)

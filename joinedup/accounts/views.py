@@ -11,7 +11,7 @@ from uuid import UUID
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, update_session_auth_hash
+from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import ValidationError
@@ -48,6 +48,7 @@ from .sessions import (
     SESSION_ENDED_REASON,
     end_session,
     end_user_sessions,
+    keep_session_after_password_change,
     rotate_session_key,
     start_session,
 )
@@ -325,7 +326,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
     form.fields["new_password2"].help_text = ""
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        update_session_auth_hash(request, user)
+        keep_session_after_password_change(request, user)
         ended = end_user_sessions(user, keep_session_key=request.session.session_key)
         security_event("password_changed", user_id=str(user.pk), other_sessions_ended=ended)
         messages.success(request, "Your password has been changed. Your other sessions have ended.")
@@ -383,7 +384,7 @@ def organisation_detail(request: HttpRequest, organisation_id: UUID) -> HttpResp
 def organisation_edit(request: HttpRequest, organisation_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     organisation = selectors.organisation_for_admin(actor=actor, organisation_id=organisation_id)
-    form = OrganisationForm(request.POST or None, instance=organisation)
+    form = OrganisationForm(request.POST or None, initial=OrganisationForm.initial_from(organisation))
     if request.method == "POST" and form.is_valid():
         try:
             services.update_organisation(actor=actor, organisation=organisation, **form.cleaned_data)

@@ -131,7 +131,9 @@ LOGOUT_REDIRECT_URL = "accounts:sign_in"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 JOINEDUP_SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=30))
 JOINEDUP_SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env.int("SESSION_ABSOLUTE_HOURS", default=10))
-SESSION_COOKIE_AGE = int(JOINEDUP_SESSION_IDLE_TIMEOUT.total_seconds())
+# The server-side row outlives the idle limit by a little, so that SessionTimeoutMiddleware (which
+# enforces both limits exactly) sees an expired session and can tell the user why it ended.
+SESSION_COOKIE_AGE = int(JOINEDUP_SESSION_IDLE_TIMEOUT.total_seconds()) + 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
