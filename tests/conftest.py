@@ -28,17 +28,23 @@ def other_organisation():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def key_worker(organisation) -> User:  # type: ignore[no-untyped-def]
-    return UserFactory(organisation=organisation, roles=[Role.KEY_WORKER], full_name="Kirsty Walker")
+    return UserFactory(
+        organisation=organisation, roles=[Role.KEY_WORKER], full_name="Kirsty Walker"
+    )
 
 
 @pytest.fixture
 def org_admin(organisation) -> User:  # type: ignore[no-untyped-def]
-    return UserFactory(organisation=organisation, roles=[Role.ORGANISATION_ADMIN], full_name="Martin Doyle")
+    return UserFactory(
+        organisation=organisation, roles=[Role.ORGANISATION_ADMIN], full_name="Martin Doyle"
+    )
 
 
 @pytest.fixture
 def system_admin(organisation) -> User:  # type: ignore[no-untyped-def]
-    return UserFactory(organisation=organisation, roles=[Role.SYSTEM_ADMIN], full_name="Helen Brooks")
+    return UserFactory(
+        organisation=organisation, roles=[Role.SYSTEM_ADMIN], full_name="Helen Brooks"
+    )
 
 
 def _client_for(user: User) -> Client:

@@ -37,7 +37,9 @@ def sign_in_fully(client: Client, user: User, password: str = PASSWORD) -> Any:
     response = sign_in_with_password(client, user, password)
     assert response.status_code == 302, response.content[:500]
     assert response["Location"].startswith(reverse("accounts:two_factor"))
-    response = client.post(reverse("accounts:two_factor"), {"code": current_code(totp_device(user))})
+    response = client.post(
+        reverse("accounts:two_factor"), {"code": current_code(totp_device(user))}
+    )
     assert response.status_code == 302, response.content[:2000]
     return response
 

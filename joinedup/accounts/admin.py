@@ -3,7 +3,7 @@ from django.contrib import admin
 from .models import Membership, Organisation, Team, User, UserSession
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(admin.TabularInline):
     model = Membership
     fk_name = "user"
     extra = 0
@@ -11,21 +11,21 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "organisation_type", "co_located", "archived_on"]
     list_filter = ["organisation_type", "co_located"]
     search_fields = ["name", "short_name"]
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "organisation"]
     list_filter = ["organisation"]
     search_fields = ["name"]
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class UserAdmin(admin.ModelAdmin):
     list_display = ["full_name", "email", "organisation", "is_active", "last_login"]
     list_filter = ["is_active", "organisation"]
     search_fields = ["full_name", "email"]
@@ -45,6 +45,6 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(UserSession)
-class UserSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class UserSessionAdmin(admin.ModelAdmin):
     list_display = ["user", "started_on", "ip_address"]
     readonly_fields = ["user", "session_key", "started_on", "ip_address", "user_agent"]

@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from joinedup.core.access import passed_two_factor
+
 
 class SystemAdminSite(admin.AdminSite):
     site_header = "JoinedUp system administration"
@@ -15,11 +17,11 @@ class SystemAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return bool(
-            user.is_active
-            and user.is_verified()  # type: ignore[union-attr]
-            and getattr(user, "is_system_admin", False)
+            user.is_active and passed_two_factor(user) and getattr(user, "is_system_admin", False)
         )
 
-    def login(self, request: HttpRequest, extra_context: dict[str, object] | None = None) -> HttpResponse:
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, object] | None = None
+    ) -> HttpResponse:
         """Everyone signs in through the service's own sign-in, with two-factor."""
         return redirect("accounts:sign_in")

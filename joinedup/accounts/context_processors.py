@@ -5,6 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from joinedup.core.access import passed_two_factor
+
 from .navigation import NAVIGATION
 
 
@@ -12,7 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     """The navigation items this user may see, and which is current. Nothing is shown until
     two-factor has been passed."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.is_verified():
+    if user is None or not passed_two_factor(user):
         return {"navigation": []}
     match = getattr(request, "resolver_match", None)
     current = f"{match.namespace}:{match.url_name}" if match and match.namespace else ""

@@ -38,7 +38,11 @@ class TwoFactorForm(forms.Form):
         max_length=20,
         error_messages={"required": "Enter the code from your authenticator app"},
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "spellcheck": "false", "class": "govuk-input--width-10"}
+            attrs={
+                "autocomplete": "one-time-code",
+                "spellcheck": "false",
+                "class": "govuk-input--width-10",
+            }
         ),
     )
 
@@ -65,7 +69,7 @@ class ConfirmAuthenticatorForm(forms.Form):
         return code
 
 
-class GovukSetPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
+class GovukSetPasswordForm(SetPasswordForm):
     """Django's set-password form with GOV.UK wording."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -202,4 +206,3 @@ class StaffSearchForm(forms.Form):
         required=False,
         choices=[("active", "Active staff"), ("deactivated", "Deactivated"), ("all", "Everyone")],
     )
-

@@ -12,11 +12,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils import timezone
+from django.utils.http import urlencode
 from django_otp import devices_for_user
 
-from joinedup.core.access import rule_for, staff_with_roles
+from joinedup.core.access import passed_two_factor, rule_for, staff_with_roles
 from joinedup.core.logging import security_event
 from joinedup.core.request_meta import client_ip
 
@@ -107,7 +107,7 @@ class AccessRuleMiddleware:
         user = request.user
         if rule.needs_sign_in and not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
-        if rule.needs_two_factor and not user.is_verified():  # type: ignore[union-attr]
+        if rule.needs_two_factor and not passed_two_factor(user):
             has_device = _has_confirmed_device(user)
             target = "accounts:two_factor" if has_device else "accounts:two_factor_setup"
             url = reverse(target)

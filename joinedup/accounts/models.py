@@ -114,7 +114,7 @@ class User(AbstractBaseUser):
     deactivated_on = models.DateTimeField(null=True, blank=True)
     deactivation_reason = models.CharField(max_length=500, blank=True)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

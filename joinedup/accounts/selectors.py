@@ -77,10 +77,7 @@ def teams_of_organisation(*, actor: Actor, organisation: Organisation) -> QueryS
 
 def roles_by_team(member: User) -> list[tuple[str, str]]:
     """(role label, team name or '') pairs for display."""
-    return [
-        (m.get_role_display(), m.team.name if m.team else "")
-        for m in member.memberships.all()
-    ]
+    return [(m.get_role_display(), m.team.name if m.team else "") for m in member.memberships.all()]
 
 
 def staff_counts_by_role(*, organisation: Organisation) -> dict[str, int]:

@@ -53,7 +53,7 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
 
     key_salt = "joinedup.accounts.InvitationTokenGenerator"
 
-    def check_token(self, user: User | None, token: str | None) -> bool:  # type: ignore[override]
+    def check_token(self, user: User | None, token: str | None) -> bool:
         """Django's own check uses PASSWORD_RESET_TIMEOUT; invitations live longer."""
         if not (user and token) or "-" not in token:
             return False
@@ -77,7 +77,7 @@ invitation_tokens = InvitationTokenGenerator()
 def _actor_user(actor: Actor) -> User:
     if actor.user is None or not actor.user.is_active:
         raise PermissionDenied("Only an active member of staff can do this.")
-    return actor.user  # type: ignore[no-any-return]
+    return actor.user
 
 
 def can_manage_organisations(actor: Actor) -> bool:
@@ -186,7 +186,9 @@ def create_team(
         with transaction.atomic():
             team.save()
     except IntegrityError as exc:
-        raise ValidationError({"name": "This organisation already has a team with this name."}) from exc
+        raise ValidationError(
+            {"name": "This organisation already has a team with this name."}
+        ) from exc
     return team
 
 
@@ -252,7 +254,9 @@ def invite_staff(
     chosen = _check_roles(actor=actor, organisation=organisation, roles=roles)
     email = User.objects.normalize_email(email)
     if User.objects.filter(email=email).exists():
-        raise ValidationError({"email": "A member of staff with this e-mail address already exists."})
+        raise ValidationError(
+            {"email": "A member of staff with this e-mail address already exists."}
+        )
     with transaction.atomic():
         user = User(
             email=email,
@@ -340,7 +344,10 @@ def reset_two_factor(*, actor: Actor, member: User) -> int:
         StaticDevice.objects.filter(user=member).delete()
         ended = end_user_sessions(member)
     security_event(
-        "two_factor_reset", user_id=str(member.pk), by_user_id=str(actor.user_id), sessions_ended=ended
+        "two_factor_reset",
+        user_id=str(member.pk),
+        by_user_id=str(actor.user_id),
+        sessions_ended=ended,
     )
     return ended
 
@@ -363,8 +370,8 @@ def disable_inactive_accounts(*, actor: Actor, now: datetime | None = None) -> l
         with transaction.atomic():
             user.is_active = False
             user.deactivated_on = now
-            user.deactivation_reason = "Not used for {} days".format(
-                settings.JOINEDUP_ACCOUNT_INACTIVITY_LIMIT.days
+            user.deactivation_reason = (
+                f"Not used for {settings.JOINEDUP_ACCOUNT_INACTIVITY_LIMIT.days} days"
             )
             user.save(update_fields=["is_active", "deactivated_on", "deactivation_reason"])
             end_user_sessions(user)
@@ -439,7 +446,7 @@ def verify_second_factor(*, user: User, code: str) -> tuple[Device | None, str]:
             reason = "Enter a 6-digit code from your authenticator app"
             security_event("two_factor_failure", user_id=str(user.pk), reason="no such device")
             return None, reason
-        allowed, info = device.verify_is_allowed()
+        allowed, _ = device.verify_is_allowed()
         if not allowed:
             security_event("two_factor_failure", user_id=str(user.pk), reason="throttled")
             return None, "You have entered too many wrong codes. Wait a minute and try again"

@@ -24,7 +24,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from joinedup.core.access import PASSWORD_ONLY, PUBLIC, STAFF, access, staff_with_roles
+from joinedup.core.access import (
+    PASSWORD_ONLY,
+    PUBLIC,
+    STAFF,
+    access,
+    passed_two_factor,
+    staff_with_roles,
+)
 from joinedup.core.actor import Actor
 from joinedup.core.logging import security_event
 from joinedup.core.request_meta import client_ip
@@ -42,7 +49,7 @@ from .forms import (
     TeamForm,
     TwoFactorForm,
 )
-from .models import Organisation, User
+from .models import User
 from .roles import Role
 from .sessions import (
     SESSION_ENDED_REASON,
@@ -85,7 +92,7 @@ def _form_errors_to_form(form: Any, error: ValidationError) -> None:
 @access(PUBLIC)
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
+    if passed_two_factor(request.user):
         return redirect("core:home")
     ended_reason = request.session.pop(SESSION_ENDED_REASON, "")
     form = SignInForm(request.POST or None)
@@ -142,7 +149,7 @@ def _has_confirmed_totp(user: Any) -> bool:
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if user.is_verified():  # type: ignore[union-attr]
+    if passed_two_factor(user):
         return redirect(_safe_next(request))
     if not _has_confirmed_totp(user):
         return redirect("accounts:two_factor_setup")
@@ -162,7 +169,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 )
             return redirect(_safe_next(request))
         form.add_error("code", problem)
-    return render(request, "accounts/two_factor.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(
+        request, "accounts/two_factor.html", {"form": form, "next": request.GET.get("next", "")}
+    )
 
 
 @access(PASSWORD_ONLY)
@@ -187,14 +196,20 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             rotate_session_key(request)  # SEC-07
             security_event("sign_in_success", user_id=str(user.pk), ip_address=client_ip(request))
             codes = services.issue_backup_codes(user=user)
-            return render(request, "accounts/backup_codes.html", {"codes": codes, "first_time": True})
+            return render(
+                request, "accounts/backup_codes.html", {"codes": codes, "first_time": True}
+            )
         form.add_error("code", "The code is not right. Check the time on your phone and try again")
     qr = segno.make(device.config_url, error="m")
     secret = _group(_base32(device))
     return render(
         request,
         "accounts/two_factor_setup.html",
-        {"form": form, "qr_svg": qr.svg_inline(scale=5, dark="#0b0c0c", title="QR code"), "secret": secret},
+        {
+            "form": form,
+            "qr_svg": qr.svg_inline(scale=5, dark="#0b0c0c", title="QR code"),
+            "secret": secret,
+        },
     )
 
 
@@ -384,10 +399,14 @@ def organisation_detail(request: HttpRequest, organisation_id: UUID) -> HttpResp
 def organisation_edit(request: HttpRequest, organisation_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     organisation = selectors.organisation_for_admin(actor=actor, organisation_id=organisation_id)
-    form = OrganisationForm(request.POST or None, initial=OrganisationForm.initial_from(organisation))
+    form = OrganisationForm(
+        request.POST or None, initial=OrganisationForm.initial_from(organisation)
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_organisation(actor=actor, organisation=organisation, **form.cleaned_data)
+            services.update_organisation(
+                actor=actor, organisation=organisation, **form.cleaned_data
+            )
         except ValidationError as error:
             _form_errors_to_form(form, error)
         else:
@@ -446,7 +465,13 @@ def staff_list(request: HttpRequest, organisation_id: UUID) -> HttpResponse:
     return render(
         request,
         "accounts/staff_list.html",
-        {"organisation": organisation, "page": page, "search": search, "query": query, "status": status},
+        {
+            "organisation": organisation,
+            "page": page,
+            "search": search,
+            "query": query,
+            "status": status,
+        },
     )
 
 
@@ -481,7 +506,9 @@ def staff_invite(request: HttpRequest, organisation_id: UUID) -> HttpResponse:
         else:
             messages.success(request, f"An invitation has been sent to {member.email}.")
             return redirect("accounts:staff_detail", member_id=member.pk)
-    return render(request, "accounts/staff_invite.html", {"form": form, "organisation": organisation})
+    return render(
+        request, "accounts/staff_invite.html", {"form": form, "organisation": organisation}
+    )
 
 
 @access(STAFF_MANAGERS)
@@ -506,7 +533,9 @@ def staff_roles(request: HttpRequest, member_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     member = selectors.staff_member_for_admin(actor=actor, member_id=member_id)
     if member.organisation is None:
-        messages.error(request, "This account belongs to no organisation, so it has no roles to edit here.")
+        messages.error(
+            request, "This account belongs to no organisation, so it has no roles to edit here."
+        )
         return redirect("accounts:staff_detail", member_id=member.pk)
     current = list(member.memberships.all())
     initial = {
@@ -538,11 +567,16 @@ def staff_deactivate(request: HttpRequest, member_id: UUID) -> HttpResponse:
     form = DeactivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.deactivate_staff(actor=actor, member=member, reason=form.cleaned_data["reason"])
+            services.deactivate_staff(
+                actor=actor, member=member, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             _form_errors_to_form(form, error)
         else:
-            messages.success(request, f"{member.full_name}'s account has been deactivated and their sessions ended.")
+            messages.success(
+                request,
+                f"{member.full_name}'s account has been deactivated and their sessions ended.",
+            )
             return redirect("accounts:staff_detail", member_id=member.pk)
     return render(request, "accounts/staff_deactivate.html", {"form": form, "member": member})
 
@@ -581,10 +615,11 @@ def staff_resend_invitation(request: HttpRequest, member_id: UUID) -> HttpRespon
     actor = Actor.from_request(request)
     member = selectors.staff_member_for_admin(actor=actor, member_id=member_id)
     try:
-        services.resend_invitation(actor=actor, member=member, base_url=request.build_absolute_uri("/"))
+        services.resend_invitation(
+            actor=actor, member=member, base_url=request.build_absolute_uri("/")
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"The invitation has been sent again to {member.email}.")
     return redirect("accounts:staff_detail", member_id=member.pk)
-

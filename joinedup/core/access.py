@@ -18,11 +18,18 @@ ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 
 
 class AccessRule(Protocol):
-    description: str
-    #: The user must have signed in with a password.
-    needs_sign_in: bool
-    #: ...and passed two-factor (SEC-02).
-    needs_two_factor: bool
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def needs_sign_in(self) -> bool:
+        """The user must have signed in with a password."""
+        ...
+
+    @property
+    def needs_two_factor(self) -> bool:
+        """...and passed two-factor (SEC-02)."""
+        ...
 
     def allows(self, request: HttpRequest) -> bool: ...
 
@@ -84,6 +91,13 @@ def access(rule: AccessRule) -> Callable[[ViewFunc], ViewFunc]:
         return view
 
     return decorate
+
+
+def passed_two_factor(user: Any) -> bool:
+    """True when the user signed in and passed two-factor in this session (django-otp's
+    middleware gives authenticated users ``is_verified``)."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(user is not None and user.is_authenticated and is_verified and is_verified())
 
 
 def rule_for(view: Callable[..., Any]) -> AccessRule | None:

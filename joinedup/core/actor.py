@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 
-class NotSignedIn(Exception):
+class NotSignedInError(Exception):
     """Raised when an actor is built from a request without a signed-in, verified user."""
 
 
@@ -42,7 +42,7 @@ class Actor:
     def from_request(cls, request: HttpRequest) -> Actor:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
-            raise NotSignedIn("There is no signed-in user on this request.")
+            raise NotSignedInError("There is no signed-in user on this request.")
         return cls(
             user=user,
             organisation_id=getattr(user, "organisation_id", None),

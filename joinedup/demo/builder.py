@@ -13,7 +13,7 @@ from .partnership import build_partnership
 from .people import build_people
 
 
-class DemoAlreadyBuilt(Exception):
+class DemoAlreadyBuiltError(Exception):
     """The database already holds a partnership; the demo builds only into an empty one."""
 
 
@@ -27,7 +27,7 @@ class DemoSummary:
 
 def build_demo(*, seed: int, people: int) -> DemoSummary:
     if Organisation.objects.exists():
-        raise DemoAlreadyBuilt("This database already has organisations in it.")
+        raise DemoAlreadyBuiltError("This database already has organisations in it.")
     ctx = DemoContext(seed=seed)
     with transaction.atomic():
         organisations = build_partnership(ctx)

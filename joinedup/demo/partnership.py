@@ -40,81 +40,141 @@ class PartnerSpec:
 
 PARTNERS: tuple[PartnerSpec, ...] = (
     PartnerSpec(
-        "council", "Northvale Borough Council", "Council", Kind.STATUTORY, True,
+        "council",
+        "Northvale Borough Council",
+        "Council",
+        Kind.STATUTORY,
+        True,
         "Leads the Northvale Works partnership; hosts the employment and skills hub.",
-        ("Employment and Skills Hub", "Family Support", "Performance and Intelligence",
-         "Information Governance"),
-        ((Role.KEY_WORKER, 0, 3), (Role.KEY_WORKER, 1, 1), (Role.PERFORMANCE_ANALYST, 2, 1),
-         (Role.DATA_OFFICER, 2, 1)),
+        (
+            "Employment and Skills Hub",
+            "Family Support",
+            "Performance and Intelligence",
+            "Information Governance",
+        ),
+        (
+            (Role.KEY_WORKER, 0, 3),
+            (Role.KEY_WORKER, 1, 1),
+            (Role.PERFORMANCE_ANALYST, 2, 1),
+            (Role.DATA_OFFICER, 2, 1),
+        ),
     ),
     PartnerSpec(
-        "jcp", "Jobcentre Plus Northvale", "Jobcentre Plus", Kind.STATUTORY, True,
+        "jcp",
+        "Jobcentre Plus Northvale",
+        "Jobcentre Plus",
+        Kind.STATUTORY,
+        True,
         "Work coaches and benefit claims; a work coach sits at the hub three days a week.",
         ("Work Coaches",),
         ((Role.PARTNER_PRACTITIONER, 0, 2), (Role.TEAM_MANAGER, 0, 1)),
     ),
     PartnerSpec(
-        "cab", "Citizens Advice Northvale", "Citizens Advice", Kind.VOLUNTARY, True,
+        "cab",
+        "Citizens Advice Northvale",
+        "Citizens Advice",
+        Kind.VOLUNTARY,
+        True,
         "Debt, benefits and housing advice, including benefit checks.",
         ("Debt and Benefits Advice",),
         ((Role.PARTNER_PRACTITIONER, 0, 1),),
     ),
     PartnerSpec(
-        "credit_union", "Northvale Credit Union", "Credit Union", Kind.SOCIAL_ENTERPRISE, True,
+        "credit_union",
+        "Northvale Credit Union",
+        "Credit Union",
+        Kind.SOCIAL_ENTERPRISE,
+        True,
         "Savings, affordable loans and money guidance.",
         ("Money Guidance",),
         ((Role.PARTNER_PRACTITIONER, 0, 1),),
     ),
     PartnerSpec(
-        "recovery", "Northvale Recovery Service", "Recovery Service", Kind.VOLUNTARY, True,
+        "recovery",
+        "Northvale Recovery Service",
+        "Recovery Service",
+        Kind.VOLUNTARY,
+        True,
         "Drug and alcohol treatment and recovery support.",
         ("Recovery Workers",),
         ((Role.PARTNER_PRACTITIONER, 0, 1),),
     ),
     PartnerSpec(
-        "talking", "Northvale Talking Therapies", "Talking Therapies", Kind.STATUTORY, False,
+        "talking",
+        "Northvale Talking Therapies",
+        "Talking Therapies",
+        Kind.STATUTORY,
+        False,
         "NHS talking therapies for anxiety and depression, including an employment adviser.",
         ("Employment Advisers",),
         ((Role.PARTNER_PRACTITIONER, 0, 1),),
     ),
     PartnerSpec(
-        "homes", "Northvale Homes", "Northvale Homes", Kind.SOCIAL_ENTERPRISE, True,
+        "homes",
+        "Northvale Homes",
+        "Northvale Homes",
+        Kind.SOCIAL_ENTERPRISE,
+        True,
         "Housing association: tenancy sustainment and financial inclusion officers.",
         ("Tenancy Sustainment",),
         ((Role.PARTNER_PRACTITIONER, 0, 1),),
     ),
     PartnerSpec(
-        "college", "Northvale College", "College", Kind.STATUTORY, False,
+        "college",
+        "Northvale College",
+        "College",
+        Kind.STATUTORY,
+        False,
         "Further education, English and maths, vocational courses.",
         ("Adult Learner Support",),
         ((Role.PARTNER_PRACTITIONER, 0, 1),),
     ),
     PartnerSpec(
-        "adult_learning", "Northvale Adult Learning", "Adult Learning", Kind.STATUTORY, True,
+        "adult_learning",
+        "Northvale Adult Learning",
+        "Adult Learning",
+        Kind.STATUTORY,
+        True,
         "Community learning: confidence, digital skills and first steps courses.",
         ("Community Learning",),
         ((Role.PARTNER_PRACTITIONER, 0, 1),),
     ),
     PartnerSpec(
-        "probation", "Probation Service – Northvale", "Probation", Kind.STATUTORY, False,
+        "probation",
+        "Probation Service – Northvale",
+        "Probation",
+        Kind.STATUTORY,
+        False,
         "Supervision of people on licence or community orders; employment, training and education.",
         ("Northvale Probation Delivery Unit",),
         ((Role.PARTNER_PRACTITIONER, 0, 1),),
     ),
     PartnerSpec(
-        "youth", "Northvale Youth Trust", "Youth Trust", Kind.VOLUNTARY, False,
+        "youth",
+        "Northvale Youth Trust",
+        "Youth Trust",
+        Kind.VOLUNTARY,
+        False,
         "Support for young people aged 16 to 24 not in education, employment or training.",
         ("Youth Mentors",),
         ((Role.KEY_WORKER, 0, 2),),
     ),
     PartnerSpec(
-        "supported", "Pathways Supported Employment", "Pathways", Kind.SOCIAL_ENTERPRISE, True,
+        "supported",
+        "Pathways Supported Employment",
+        "Pathways",
+        Kind.SOCIAL_ENTERPRISE,
+        True,
         "Supported employment and job coaching for disabled people and people with health conditions.",
         ("Job Coaches",),
         ((Role.KEY_WORKER, 0, 1), (Role.PARTNER_PRACTITIONER, 0, 1)),
     ),
     PartnerSpec(
-        "cvs", "Northvale Voluntary Action", "Voluntary Action", Kind.VOLUNTARY, False,
+        "cvs",
+        "Northvale Voluntary Action",
+        "Voluntary Action",
+        Kind.VOLUNTARY,
+        False,
         "Supports the borough's voluntary groups and volunteering.",
         ("Volunteering",),
         ((Role.PARTNER_PRACTITIONER, 0, 1),),
@@ -135,18 +195,53 @@ class NamedAccount:
 
 
 NAMED_ACCOUNTS: tuple[NamedAccount, ...] = (
-    NamedAccount("keyworker", "Kirsty Walker", "council", (Role.KEY_WORKER,), 0, "Employment key worker"),
+    NamedAccount(
+        "keyworker", "Kirsty Walker", "council", (Role.KEY_WORKER,), 0, "Employment key worker"
+    ),
     NamedAccount("manager", "Tom Ashworth", "council", (Role.TEAM_MANAGER,), 0, "Hub team manager"),
-    NamedAccount("analyst", "Priya Shah", "council", (Role.PERFORMANCE_ANALYST,), 2, "Performance analyst"),
-    NamedAccount("data", "Owen Hughes", "council", (Role.DATA_OFFICER,), 2, "Data and insight officer"),
-    NamedAccount("ig", "Grace Okafor", "council", (Role.INFORMATION_GOVERNANCE,), 3, "Information governance officer"),
-    NamedAccount("admin", "Martin Doyle", "council", (Role.ORGANISATION_ADMIN,), None, "Systems officer"),
-    NamedAccount("sysadmin", "Helen Brooks", "council", (Role.SYSTEM_ADMIN, Role.ORGANISATION_ADMIN), None, "Partnership systems lead"),
-    NamedAccount("debtadviser", "Sam Clarke", "cab", (Role.PARTNER_PRACTITIONER,), 0, "Debt adviser"),
-    NamedAccount("cab.admin", "Rachel Green", "cab", (Role.ORGANISATION_ADMIN,), None, "Office manager"),
+    NamedAccount(
+        "analyst", "Priya Shah", "council", (Role.PERFORMANCE_ANALYST,), 2, "Performance analyst"
+    ),
+    NamedAccount(
+        "data", "Owen Hughes", "council", (Role.DATA_OFFICER,), 2, "Data and insight officer"
+    ),
+    NamedAccount(
+        "ig",
+        "Grace Okafor",
+        "council",
+        (Role.INFORMATION_GOVERNANCE,),
+        3,
+        "Information governance officer",
+    ),
+    NamedAccount(
+        "admin", "Martin Doyle", "council", (Role.ORGANISATION_ADMIN,), None, "Systems officer"
+    ),
+    NamedAccount(
+        "sysadmin",
+        "Helen Brooks",
+        "council",
+        (Role.SYSTEM_ADMIN, Role.ORGANISATION_ADMIN),
+        None,
+        "Partnership systems lead",
+    ),
+    NamedAccount(
+        "debtadviser", "Sam Clarke", "cab", (Role.PARTNER_PRACTITIONER,), 0, "Debt adviser"
+    ),
+    NamedAccount(
+        "cab.admin", "Rachel Green", "cab", (Role.ORGANISATION_ADMIN,), None, "Office manager"
+    ),
     NamedAccount("workcoach", "Daniel Evans", "jcp", (Role.PARTNER_PRACTITIONER,), 0, "Work coach"),
-    NamedAccount("recovery", "Aisha Rahman", "recovery", (Role.PARTNER_PRACTITIONER,), 0, "Recovery worker"),
-    NamedAccount("housing", "Lee Morgan", "homes", (Role.PARTNER_PRACTITIONER,), 0, "Tenancy sustainment officer"),
+    NamedAccount(
+        "recovery", "Aisha Rahman", "recovery", (Role.PARTNER_PRACTITIONER,), 0, "Recovery worker"
+    ),
+    NamedAccount(
+        "housing",
+        "Lee Morgan",
+        "homes",
+        (Role.PARTNER_PRACTITIONER,),
+        0,
+        "Tenancy sustainment officer",
+    ),
 )
 
 
@@ -182,7 +277,9 @@ def build_partnership(ctx: DemoContext) -> dict[str, Organisation]:
     users: list[User] = []
     memberships: list[Membership] = []
 
-    def add_user(email: str, name: str, partner: str, job: str, roles: tuple[str, ...], team: int | None) -> None:
+    def add_user(
+        email: str, name: str, partner: str, job: str, roles: tuple[str, ...], team: int | None
+    ) -> None:
         user = User(
             id=ctx.uuid(),
             email=email,
@@ -207,26 +304,46 @@ def build_partnership(ctx: DemoContext) -> dict[str, Organisation]:
             account.team,
         )
     for spec in PARTNERS:
-        if not any(a.partner == spec.key and Role.ORGANISATION_ADMIN in a.roles for a in NAMED_ACCOUNTS):
+        if not any(
+            a.partner == spec.key and Role.ORGANISATION_ADMIN in a.roles for a in NAMED_ACCOUNTS
+        ):
             name = ctx.fake.name()
-            add_user(_email_for(name, spec.key), name, spec.key, "Office manager", (Role.ORGANISATION_ADMIN,), None)
+            add_user(
+                _email_for(name, spec.key),
+                name,
+                spec.key,
+                "Office manager",
+                (Role.ORGANISATION_ADMIN,),
+                None,
+            )
         for role, team, count in spec.staff:
             for _ in range(count):
                 name = ctx.fake.name()
-                add_user(_email_for(name, spec.key), name, spec.key, Role(role).label, (role,), team)
+                add_user(
+                    _email_for(name, spec.key), name, spec.key, Role(role).label, (role,), team
+                )
 
     _dedupe_emails(users)
     User.objects.bulk_create(users)
     Membership.objects.bulk_create(memberships)
     TOTPDevice.objects.bulk_create(
-        TOTPDevice(user=user, name="Authenticator app", confirmed=True, key=totp_key_for(ctx.seed, user.email))
+        TOTPDevice(
+            user=user,
+            name="Authenticator app",
+            confirmed=True,
+            key=totp_key_for(ctx.seed, user.email),
+        )
         for user in users
     )
     return organisations
 
 
 def _email_for(name: str, partner_key: str) -> str:
-    parts = [p for p in name.lower().replace("'", "").split() if p not in {"mr", "mrs", "ms", "miss", "dr"}]
+    parts = [
+        p
+        for p in name.lower().replace("'", "").split()
+        if p not in {"mr", "mrs", "ms", "miss", "dr"}
+    ]
     local = ".".join(p for p in (parts[0], parts[-1]) if p)
     return account_email(local, partner_key)
 

@@ -37,7 +37,9 @@ def _phone(ctx: DemoContext) -> str:
 
 def build_people(ctx: DemoContext, *, count: int, organisations: dict[str, Organisation]) -> int:
     """Make ``count`` people in households. Returns the number of households."""
-    registering = [organisations[key] for key in ("council", "jcp", "cab", "homes", "recovery", "youth")]
+    registering = [
+        organisations[key] for key in ("council", "jcp", "cab", "homes", "recovery", "youth")
+    ]
     households: list[Household] = []
     people: list[Person] = []
     members: list[HouseholdMember] = []
@@ -56,7 +58,9 @@ def build_people(ctx: DemoContext, *, count: int, organisations: dict[str, Organ
             ["single", "couple", "lone_parent", "couple_children", "adult_child", "sharers"],
             weights=(34, 16, 14, 20, 10, 6),
         )[0]
-        plan: list[tuple[str, int, int, bool]] = []  # relationship, min age, max age, same surname
+        plan: list[
+            tuple[HouseholdMember.Relationship, int, int, bool]
+        ] = []  # relationship, min age, max age, same surname
         if shape == "single":
             plan = [(R.HEAD, 18, 66, True)]
         elif shape == "couple":
@@ -83,7 +87,11 @@ def build_people(ctx: DemoContext, *, count: int, organisations: dict[str, Organ
                 family_name=family_name if same_surname else ctx.fake.last_name(),
                 date_of_birth=dob,
                 sex=sex,
-                email=(f"{given}.{family_name}{ctx.rng.randint(1, 99)}@example.com".lower() if adult and ctx.rng.random() < 0.6 else ""),
+                email=(
+                    f"{given}.{family_name}{ctx.rng.randint(1, 99)}@example.com".lower()
+                    if adult and ctx.rng.random() < 0.6
+                    else ""
+                ),
                 phone=_phone(ctx) if adult and ctx.rng.random() < 0.8 else "",
                 address_line_1=household.address_line_1,
                 town=household.town,
@@ -92,7 +100,9 @@ def build_people(ctx: DemoContext, *, count: int, organisations: dict[str, Organ
             )
             people.append(person)
             members.append(
-                HouseholdMember(id=ctx.uuid(), household=household, person=person, relationship=relationship)
+                HouseholdMember(
+                    id=ctx.uuid(), household=household, person=person, relationship=relationship
+                )
             )
     Household.objects.bulk_create(households, batch_size=2000)
     Person.objects.bulk_create(people, batch_size=2000)

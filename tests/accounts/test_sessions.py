@@ -54,8 +54,8 @@ def test_session_ends_after_10_hours_however_busy(key_worker: User) -> None:
 
 def test_timeouts_are_settings(settings) -> None:  # type: ignore[no-untyped-def]
     """SEC-08: the limits are settings."""
-    assert settings.JOINEDUP_SESSION_IDLE_TIMEOUT == timedelta(minutes=30)
-    assert settings.JOINEDUP_SESSION_ABSOLUTE_TIMEOUT == timedelta(hours=10)
+    assert timedelta(minutes=30) == settings.JOINEDUP_SESSION_IDLE_TIMEOUT
+    assert timedelta(hours=10) == settings.JOINEDUP_SESSION_ABSOLUTE_TIMEOUT
 
 
 def test_sign_out_deletes_the_server_side_session(key_worker: User) -> None:

@@ -191,7 +191,8 @@ class TestLockout:
     def test_unknown_address_gets_the_same_answer_as_a_known_one(self, key_worker: User) -> None:
         """SEC-04: the answer for an unknown username looks the same as for a known one."""
         known = Client().post(
-            reverse("accounts:sign_in"), {"email": key_worker.email, "password": "wrong wrong wrong"}
+            reverse("accounts:sign_in"),
+            {"email": key_worker.email, "password": "wrong wrong wrong"},
         )
         unknown = Client().post(
             reverse("accounts:sign_in"),
@@ -202,7 +203,9 @@ class TestLockout:
         def body(response):  # type: ignore[no-untyped-def]
             html = response.content.decode()
             html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
-            return html.replace(key_worker.email, "EMAIL").replace("nobody-here@partner.example", "EMAIL")
+            return html.replace(key_worker.email, "EMAIL").replace(
+                "nobody-here@partner.example", "EMAIL"
+            )
 
         assert body(known) == body(unknown)
 
@@ -210,7 +213,9 @@ class TestLockout:
         """SEC-04: guessing at addresses that do not exist is counted the same way."""
         client = Client()
         for _ in range(10):
-            sign_in_with_password(client, UserFactory.build(email="ghost@partner.example"), "x" * 12)
+            sign_in_with_password(
+                client, UserFactory.build(email="ghost@partner.example"), "x" * 12
+            )
         response = client.post(
             reverse("accounts:sign_in"), {"email": "ghost@partner.example", "password": "y" * 12}
         )

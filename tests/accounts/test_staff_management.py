@@ -30,7 +30,10 @@ def actor(user: User) -> Actor:
 
 class TestInvitations:
     def test_org_admin_invites_a_member_who_sets_a_password_then_two_factor(
-        self, org_admin_client: Client, organisation: Organisation, django_capture_on_commit_callbacks
+        self,
+        org_admin_client: Client,
+        organisation: Organisation,
+        django_capture_on_commit_callbacks,
     ) -> None:  # type: ignore[no-untyped-def]
         team = TeamFactory(organisation=organisation, name="Employment and Skills Hub")
         with django_capture_on_commit_callbacks(execute=True):
@@ -48,7 +51,10 @@ class TestInvitations:
         member = User.objects.get(email="nadia.hussain@council.example")
         assert member.organisation == organisation
         assert not member.has_usable_password()
-        assert sorted(m.role for m in member.memberships.all()) == [Role.KEY_WORKER, Role.TEAM_MANAGER]
+        assert sorted(m.role for m in member.memberships.all()) == [
+            Role.KEY_WORKER,
+            Role.TEAM_MANAGER,
+        ]
         assert {m.team for m in member.memberships.all()} == {team}
 
         assert len(mail.outbox) == 1
@@ -76,7 +82,11 @@ class TestInvitations:
         )
         html = response.content.decode()
         assert response.status_code == 200
-        for message in ("Enter their full name", "Enter an email address in the correct format", "Select at least one role"):
+        for message in (
+            "Enter their full name",
+            "Enter an email address in the correct format",
+            "Select at least one role",
+        ):
             assert message in html
         response = org_admin_client.post(
             reverse("accounts:staff_invite", args=[organisation.pk]),
@@ -85,7 +95,9 @@ class TestInvitations:
         assert "already exists" in response.content.decode()
         assert User.objects.filter(full_name="Dup").count() == 0
 
-    def test_org_admin_cannot_grant_system_admin(self, org_admin: User, organisation: Organisation) -> None:
+    def test_org_admin_cannot_grant_system_admin(
+        self, org_admin: User, organisation: Organisation
+    ) -> None:
         with pytest.raises(PermissionDenied):
             services.invite_staff(
                 actor=actor(org_admin),
@@ -107,9 +119,15 @@ class TestOwnOrganisationOnly:
         for name in ("staff_detail", "staff_roles", "staff_deactivate", "staff_reset_two_factor"):
             url = reverse(f"accounts:{name}", args=[stranger.pk])
             assert org_admin_client.get(url).status_code == 404, name
-            assert org_admin_client.post(url, {"reason": "x", "roles": ["key_worker"]}).status_code == 404, name
+            assert (
+                org_admin_client.post(url, {"reason": "x", "roles": ["key_worker"]}).status_code
+                == 404
+            ), name
         for name in ("staff_reactivate", "staff_resend_invitation"):
-            assert org_admin_client.post(reverse(f"accounts:{name}", args=[stranger.pk])).status_code == 404
+            assert (
+                org_admin_client.post(reverse(f"accounts:{name}", args=[stranger.pk])).status_code
+                == 404
+            )
         for name in ("staff_list", "staff_invite", "organisation_detail", "team_create"):
             url = reverse(f"accounts:{name}", args=[other_organisation.pk])
             assert org_admin_client.get(url).status_code == 404, name
@@ -117,7 +135,9 @@ class TestOwnOrganisationOnly:
         assert stranger.is_active
         assert TOTPDevice.objects.filter(user=stranger).exists()
 
-    def test_services_refuse_directly_too(self, org_admin: User, other_organisation: Organisation) -> None:
+    def test_services_refuse_directly_too(
+        self, org_admin: User, other_organisation: Organisation
+    ) -> None:
         """SEC-18: the rule holds in the service, not only in the view."""
         stranger = UserFactory(organisation=other_organisation)
         with pytest.raises(Http404):
@@ -125,11 +145,15 @@ class TestOwnOrganisationOnly:
         with pytest.raises(Http404):
             services.reset_two_factor(actor=actor(org_admin), member=stranger)
         with pytest.raises(Http404):
-            services.create_team(actor=actor(org_admin), organisation=other_organisation, name="Sneaky")
+            services.create_team(
+                actor=actor(org_admin), organisation=other_organisation, name="Sneaky"
+            )
         stranger.refresh_from_db()
         assert stranger.is_active
 
-    def test_key_workers_cannot_manage_staff(self, key_worker_client: Client, organisation: Organisation) -> None:
+    def test_key_workers_cannot_manage_staff(
+        self, key_worker_client: Client, organisation: Organisation
+    ) -> None:
         response = key_worker_client.get(reverse("accounts:staff_list", args=[organisation.pk]))
         assert response.status_code == 403
         assert "You do not have access to this page" in response.content.decode()
@@ -183,7 +207,9 @@ class TestAccountActions:
         self, org_admin_client: Client, key_worker: User
     ) -> None:
         services.issue_backup_codes(user=key_worker)
-        response = org_admin_client.post(reverse("accounts:staff_reset_two_factor", args=[key_worker.pk]))
+        response = org_admin_client.post(
+            reverse("accounts:staff_reset_two_factor", args=[key_worker.pk])
+        )
         assert response.status_code == 302
         assert not TOTPDevice.objects.filter(user=key_worker).exists()
         assert not StaticDevice.objects.filter(user=key_worker).exists()
@@ -191,14 +217,18 @@ class TestAccountActions:
     def test_change_roles(self, org_admin_client: Client, key_worker: User) -> None:
         url = reverse("accounts:staff_roles", args=[key_worker.pk])
         assert 'value="key_worker" checked' in org_admin_client.get(url).content.decode()
-        response = org_admin_client.post(url, {"roles": [Role.DATA_OFFICER, Role.PERFORMANCE_ANALYST]})
+        response = org_admin_client.post(
+            url, {"roles": [Role.DATA_OFFICER, Role.PERFORMANCE_ANALYST]}
+        )
         assert response.status_code == 302
         assert set(Membership.objects.filter(user=key_worker).values_list("role", flat=True)) == {
             Role.DATA_OFFICER,
             Role.PERFORMANCE_ANALYST,
         }
 
-    def test_admins_cannot_remove_their_own_admin_role(self, org_admin_client: Client, org_admin: User) -> None:
+    def test_admins_cannot_remove_their_own_admin_role(
+        self, org_admin_client: Client, org_admin: User
+    ) -> None:
         response = org_admin_client.post(
             reverse("accounts:staff_roles", args=[org_admin.pk]), {"roles": [Role.KEY_WORKER]}
         )
@@ -210,7 +240,11 @@ class TestOrganisations:
     def test_system_admin_adds_and_edits_organisations(self, system_admin_client: Client) -> None:
         response = system_admin_client.post(
             reverse("accounts:organisation_create"),
-            {"name": "Northvale Credit Union", "organisation_type": "social_enterprise", "co_located": "on"},
+            {
+                "name": "Northvale Credit Union",
+                "organisation_type": "social_enterprise",
+                "co_located": "on",
+            },
         )
         assert response.status_code == 302
         organisation = Organisation.objects.get(name="Northvale Credit Union")
@@ -236,7 +270,9 @@ class TestOrganisations:
         assert "Enter the organisation&#x27;s name" in html
         assert "Select the type of organisation" in html
 
-    def test_org_admins_cannot_add_organisations(self, org_admin_client: Client, org_admin: User) -> None:
+    def test_org_admins_cannot_add_organisations(
+        self, org_admin_client: Client, org_admin: User
+    ) -> None:
         assert org_admin_client.get(reverse("accounts:organisation_create")).status_code == 403
         with pytest.raises(PermissionDenied):
             services.create_organisation(

@@ -18,7 +18,9 @@ from ..helpers import log_in_password_only
 pytestmark = pytest.mark.django_db
 
 
-def _walk(resolver: URLResolver, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, URLPattern, str]]:
+def _walk(
+    resolver: URLResolver, prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, URLPattern, str]]:
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             ns = entry.namespace or namespace
@@ -107,7 +109,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(path: str, client: Client) -> No
 
 
 def test_password_only_pages_are_the_two_factor_steps_and_sign_out() -> None:
-    routes = sorted(route for route, pattern in OWN_ROUTES if rule_for(pattern.callback) is PASSWORD_ONLY)
+    routes = sorted(
+        route for route, pattern in OWN_ROUTES if rule_for(pattern.callback) is PASSWORD_ONLY
+    )
     assert routes == ["sign-in/two-factor/", "sign-in/two-factor/set-up/", "sign-out/"]
 
 

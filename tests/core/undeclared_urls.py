@@ -3,7 +3,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from joinedup.config.urls import handler403, urlpatterns as project_urlpatterns
+from joinedup.config.urls import handler403
+from joinedup.config.urls import urlpatterns as project_urlpatterns
 
 __all__ = ["handler403"]
 

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     help = "Disable staff accounts that have not been used for ACCOUNT_INACTIVITY_DAYS days."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        disabled = disable_inactive_accounts(actor=Actor.system(process="disable_inactive_accounts"))
+        disabled = disable_inactive_accounts(
+            actor=Actor.system(process="disable_inactive_accounts")
+        )
         for user in disabled:
             self.stdout.write(f"Disabled {user.email}")
         self.stdout.write(self.style.SUCCESS(f"{len(disabled)} inactive account(s) disabled."))

@@ -21,14 +21,18 @@ class Command(BaseCommand):
         rule = "=" * 78
         out = self.stdout.write
         out(rule)
-        out(f"JoinedUp demo: the Northvale partnership ({User.objects.count()} staff, "
-            f"{Person.objects.count()} residents)")
+        out(
+            f"JoinedUp demo: the Northvale partnership ({User.objects.count()} staff, "
+            f"{Person.objects.count()} residents)"
+        )
         out(f"Open {options['url']}")
         out("")
         out(f"Sign in with any of these; the password for all is: {DEMO_PASSWORD}")
         for account in NAMED_ACCOUNTS:
             roles = ", ".join(r.replace("_", " ") for r in account.roles)
-            out(f"  {account_email(account.email_local, account.partner):42} {account.full_name} ({roles})")
+            out(
+                f"  {account_email(account.email_local, account.partner):42} {account.full_name} ({roles})"
+            )
         out("")
         out("Two-factor: every demo account already has an authenticator. To get the current")
         out("6-digit code (and the key to add the account to a real authenticator app), run")

@@ -31,7 +31,9 @@ class Command(BaseCommand):
             .first()
         )
         if device is None:
-            raise CommandError(f"No demo account with two-factor has the address {options['email']}.")
+            raise CommandError(
+                f"No demo account with two-factor has the address {options['email']}."
+            )
         key = unhexlify(device.key)
         code = totp(key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
         remaining = device.step - int(time.time() - device.t0) % device.step

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from joinedup.demo.builder import DemoAlreadyBuilt, build_demo
+from joinedup.demo.builder import DemoAlreadyBuiltError, build_demo
 from joinedup.demo.partnership import DEMO_PASSWORD, DOMAIN, NAMED_ACCOUNTS, account_email
 
 
@@ -18,9 +18,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--people", type=int, default=2000, help="How many residents (default 2,000).")
+        parser.add_argument(
+            "--people", type=int, default=2000, help="How many residents (default 2,000)."
+        )
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
-        parser.add_argument("--quiet-accounts", action="store_true", help="Do not list the demo sign-ins.")
+        parser.add_argument(
+            "--quiet-accounts", action="store_true", help="Do not list the demo sign-ins."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["people"] < 0:
@@ -28,8 +32,10 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             summary = build_demo(seed=options["seed"], people=options["people"])
-        except DemoAlreadyBuilt as exc:
-            raise CommandError(f"{exc} Use an empty database (make demo builds a fresh one).") from exc
+        except DemoAlreadyBuiltError as exc:
+            raise CommandError(
+                f"{exc} Use an empty database (make demo builds a fresh one)."
+            ) from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built Northvale in {time.monotonic() - started:.1f}s: {summary.organisations} "
@@ -38,7 +44,11 @@ class Command(BaseCommand):
             )
         )
         if not options["quiet_accounts"]:
-            self.stdout.write(f"\nDemo sign-ins (password for all: '{DEMO_PASSWORD}'; domain {DOMAIN}):")
+            self.stdout.write(
+                f"\nDemo sign-ins (password for all: '{DEMO_PASSWORD}'; domain {DOMAIN}):"
+            )
             for account in NAMED_ACCOUNTS:
                 roles = ", ".join(r.replace("_", " ") for r in account.roles)
-                self.stdout.write(f"  {account_email(account.email_local, account.partner):45} {roles}")
+                self.stdout.write(
+                    f"  {account_email(account.email_local, account.partner):45} {roles}"
+                )
