@@ -10,3 +10,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 JOINEDUP_DEMO_MODE = True
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 INSTALLED_APPS = [*INSTALLED_APPS]
+# Serve static files from the finders (node_modules, build/) without needing collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
