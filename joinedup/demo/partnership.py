@@ -307,7 +307,7 @@ def build_partnership(ctx: DemoContext) -> dict[str, Organisation]:
         if not any(
             a.partner == spec.key and Role.ORGANISATION_ADMIN in a.roles for a in NAMED_ACCOUNTS
         ):
-            name = ctx.fake.name()
+            name = _staff_name(ctx)
             add_user(
                 _email_for(name, spec.key),
                 name,
@@ -318,7 +318,7 @@ def build_partnership(ctx: DemoContext) -> dict[str, Organisation]:
             )
         for role, team, count in spec.staff:
             for _ in range(count):
-                name = ctx.fake.name()
+                name = _staff_name(ctx)
                 add_user(
                     _email_for(name, spec.key), name, spec.key, Role(role).label, (role,), team
                 )
@@ -338,13 +338,13 @@ def build_partnership(ctx: DemoContext) -> dict[str, Organisation]:
     return organisations
 
 
+def _staff_name(ctx: DemoContext) -> str:
+    return f"{ctx.fake.first_name()} {ctx.fake.last_name()}"
+
+
 def _email_for(name: str, partner_key: str) -> str:
-    parts = [
-        p
-        for p in name.lower().replace("'", "").split()
-        if p not in {"mr", "mrs", "ms", "miss", "dr"}
-    ]
-    local = ".".join(p for p in (parts[0], parts[-1]) if p)
+    parts = name.lower().replace("'", "").split()
+    local = f"{parts[0]}.{parts[-1]}"
     return account_email(local, partner_key)
 
 
