@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 # Two workers on a two-core machine; set PYTEST_WORKERS=0 to run in one process.
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo demo-code test test-postgres install python-deps node-deps assets browser lint typecheck ci clean
+.PHONY: demo demo-code system-deps test test-postgres install python-deps node-deps assets browser lint typecheck ci clean
 
 ## Install ------------------------------------------------------------------------------
 
@@ -42,7 +42,14 @@ build/static/joinedup/css/application.css: node_modules/.installed $(shell find 
 
 assets: build/static/joinedup/css/application.css
 
-install: python-deps node-deps assets
+# Pango, which WeasyPrint (PDF reports) draws text with, from Debian's packages.
+system-deps:
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0.so.0 || { \
+	  echo "Installing Pango for PDF output..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; }
+
+install: system-deps python-deps node-deps assets
 
 # Debian's Chromium for the browser tests (never a browser downloaded by a test tool).
 browser:
@@ -59,7 +66,7 @@ $(DEMO_DB): $(VENV)/.installed $(shell find joinedup -path '*/migrations/*.py' -
 	mkdir -p var
 	rm -f $@.building $@.building-wal $@.building-shm
 	DATABASE_URL=sqlite:///$(CURDIR)/$@.building $(PY) manage.py migrate --noinput -v0
-	DATABASE_URL=sqlite:///$(CURDIR)/$@.building $(PY) manage.py seed_demo --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --quiet-accounts
+	DATABASE_URL=sqlite:///$(CURDIR)/$@.building DEMO_MODE=1 $(PY) manage.py seed_demo --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --quiet-accounts
 	rm -f $@ $@-wal $@-shm
 	mv $@.building $@
 

@@ -12,7 +12,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from joinedup.accounts.models import User, UserSession
+from joinedup.accounts.models import User
 from joinedup.accounts.sessions import SESSION_LAST_SEEN, SESSION_STARTED
 
 from .factories import PASSWORD
@@ -53,7 +53,6 @@ def log_in_verified(client: Client, user: User) -> None:
     session[SESSION_STARTED] = now
     session[SESSION_LAST_SEEN] = now
     session.save()
-    UserSession.objects.create(user=user, session_key=session.session_key)
 
 
 def log_in_password_only(client: Client, user: User) -> None:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Membership, Organisation, Team, User, UserSession
+from .models import Membership, Organisation, Team, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -40,11 +40,6 @@ class UserAdmin(admin.ModelAdmin):
         "deactivated_on",
         "deactivation_reason",
     ]
-    readonly_fields = ["last_login", "date_joined", "deactivated_on"]
+    # Activation goes through the staff pages, which end sessions and log the change.
+    readonly_fields = ["is_active", "last_login", "date_joined", "deactivated_on"]
     inlines = [MembershipInline]
-
-
-@admin.register(UserSession)
-class UserSessionAdmin(admin.ModelAdmin):
-    list_display = ["user", "started_on", "ip_address"]
-    readonly_fields = ["user", "session_key", "started_on", "ip_address", "user_agent"]

@@ -25,3 +25,15 @@ class SystemAdminSite(admin.AdminSite):
     ) -> HttpResponse:
         """Everyone signs in through the service's own sign-in, with two-factor."""
         return redirect("accounts:sign_in")
+
+    def logout(  # type: ignore[override]
+        self, request: HttpRequest, extra_context: dict[str, object] | None = None
+    ) -> HttpResponse:
+        """Sign-out goes through the service's own page, which ends the server-side session."""
+        return redirect("accounts:sign_out")
+
+    def password_change(  # type: ignore[override]
+        self, request: HttpRequest, extra_context: dict[str, object] | None = None
+    ) -> HttpResponse:
+        """Passwords change on the service's own page, which ends the other sessions."""
+        return redirect("accounts:change_password")

@@ -14,13 +14,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django_otp import devices_for_user
 
 from joinedup.core.access import passed_two_factor, rule_for, staff_with_roles
 from joinedup.core.logging import security_event
 from joinedup.core.request_meta import client_ip
 
 from .roles import Role
+from .services import has_authenticator
 from .sessions import SESSION_ENDED_REASON, SESSION_LAST_SEEN, SESSION_STARTED, end_session
 
 #: Django admin views carry no rule of their own; the whole admin site is for system admins.
@@ -108,8 +108,9 @@ class AccessRuleMiddleware:
         if rule.needs_sign_in and not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
         if rule.needs_two_factor and not passed_two_factor(user):
-            has_device = _has_confirmed_device(user)
-            target = "accounts:two_factor" if has_device else "accounts:two_factor_setup"
+            target = (
+                "accounts:two_factor" if has_authenticator(user) else "accounts:two_factor_setup"
+            )
             url = reverse(target)
             if request.method == "GET":
                 url = f"{url}?{urlencode({'next': request.get_full_path()})}"
@@ -124,7 +125,3 @@ class AccessRuleMiddleware:
             )
             raise PermissionDenied("You do not have access to this page.")
         return None
-
-
-def _has_confirmed_device(user: Any) -> bool:
-    return any(True for _ in devices_for_user(user, confirmed=True))

@@ -20,6 +20,26 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Home", "core:home", section=("core:home",)),
     NavItem(
+        "People",
+        "people:search",
+        frozenset(
+            {
+                Role.KEY_WORKER,
+                Role.PARTNER_PRACTITIONER,
+                Role.TEAM_MANAGER,
+                Role.INFORMATION_GOVERNANCE,
+                Role.DATA_OFFICER,
+            }
+        ),
+        section=("people:", "sharing:record_consent", "sharing:request", "sharing:break_glass"),
+    ),
+    NavItem(
+        "Information governance",
+        "sharing:review_queue",
+        frozenset({Role.INFORMATION_GOVERNANCE}),
+        section=("sharing:review", "sharing:decide", "sharing:agreement", "sharing:category"),
+    ),
+    NavItem(
         "Staff",
         "accounts:my_staff",
         frozenset({Role.ORGANISATION_ADMIN, Role.SYSTEM_ADMIN}),

@@ -9,7 +9,7 @@ from django.http import Http404
 
 from .models import Membership, Organisation, Team, User
 from .roles import Role
-from .services import can_manage_organisations, can_manage_staff_of
+from .services import can_manage_member, can_manage_organisations, can_manage_staff_of
 
 if TYPE_CHECKING:
     from joinedup.core.actor import Actor
@@ -65,6 +65,14 @@ def staff_member_for_admin(*, actor: Actor, member_id: Any) -> User:
     return member
 
 
+def staff_member_to_manage(*, actor: Actor, member_id: Any) -> User:
+    """A member of staff the actor may act on (change, deactivate, reset); others are a 404."""
+    member = staff_member_for_admin(actor=actor, member_id=member_id)
+    if not can_manage_member(actor, member):
+        raise Http404
+    return member
+
+
 def teams_of_organisation(*, actor: Actor, organisation: Organisation) -> QuerySet[Team]:
     if not can_manage_staff_of(actor, organisation.pk):
         raise Http404
@@ -73,11 +81,6 @@ def teams_of_organisation(*, actor: Actor, organisation: Organisation) -> QueryS
         .annotate(member_count=Count("memberships__user", distinct=True))
         .order_by("name")
     )
-
-
-def roles_by_team(member: User) -> list[tuple[str, str]]:
-    """(role label, team name or '') pairs for display."""
-    return [(m.get_role_display(), m.team.name if m.team else "") for m in member.memberships.all()]
 
 
 def staff_counts_by_role(*, organisation: Organisation) -> dict[str, int]:

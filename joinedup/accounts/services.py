@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
@@ -54,15 +54,18 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
     key_salt = "joinedup.accounts.InvitationTokenGenerator"
 
     def check_token(self, user: User | None, token: str | None) -> bool:
-        """Django's own check uses PASSWORD_RESET_TIMEOUT; invitations live longer."""
-        if not (user and token) or "-" not in token:
+        """Like Django's check (including SECRET_KEY_FALLBACKS), but with the invitation's own
+        lifetime, and never for an account that has been deactivated."""
+        if not (user and token) or "-" not in token or not user.is_active:
             return False
         try:
             timestamp = base36_to_int(token.split("-", 1)[0])
         except ValueError:
             return False
-        expected = self._make_token_with_timestamp(user, timestamp, self.secret)
-        if not constant_time_compare(expected, token):
+        if not any(
+            constant_time_compare(self._make_token_with_timestamp(user, timestamp, secret), token)
+            for secret in [self.secret, *self.secret_fallbacks]
+        ):
             return False
         age = self._num_seconds(self._now()) - timestamp
         return age <= settings.INVITATION_TIMEOUT_DAYS * 24 * 60 * 60
@@ -105,6 +108,21 @@ def _require_staff_manager(actor: Actor, organisation_id: object) -> None:
         raise Http404("No such member of staff.")
 
 
+def can_manage_member(actor: Actor, member: User) -> bool:
+    """Whether the actor may act on this member of staff: their organisation's admins may, and
+    only system admins act on a system admin (so an organisation admin cannot deactivate one,
+    reset their two-factor or take their role)."""
+    if not can_manage_staff_of(actor, member.organisation_id):
+        return False
+    return not member.is_system_admin or can_manage_organisations(actor)
+
+
+def _require_member_manager(actor: Actor, member: User) -> None:
+    _actor_user(actor)
+    if not can_manage_member(actor, member):
+        raise Http404("No such member of staff.")
+
+
 # ----------------------------------------------------------------------------- organisations
 
 
@@ -123,6 +141,7 @@ def create_organisation(
     short_name: str = "",
     description: str = "",
 ) -> Organisation:
+    _actor_user(actor)
     if not can_manage_organisations(actor):
         raise PermissionDenied("Only system admins can add organisations.")
     _check_organisation_name_free(name)
@@ -152,6 +171,7 @@ def update_organisation(
     short_name: str = "",
     description: str = "",
 ) -> Organisation:
+    _actor_user(actor)
     if not can_manage_organisations(actor):
         raise PermissionDenied("Only system admins can change organisations.")
     _check_organisation_name_free(name, except_id=organisation.pk)
@@ -269,7 +289,7 @@ def invite_staff(
         user.full_clean(exclude=["password"])
         user.save()
         for choice in chosen:
-            Membership.objects.create(user=user, role=choice.role, team=choice.team).stamp(actor)
+            Membership(user=user, role=choice.role, team=choice.team).stamp(actor).save()
         transaction.on_commit(
             lambda: _send_invitation(user=user, inviter=actor.user, base_url=base_url)
         )
@@ -277,19 +297,23 @@ def invite_staff(
 
 
 def resend_invitation(*, actor: Actor, member: User, base_url: str) -> None:
-    _require_staff_manager(actor, member.organisation_id)
+    _require_member_manager(actor, member)
     if member.has_usable_password():
         raise ValidationError("This member of staff has already accepted their invitation.")
     member.invited_on = timezone.now()
-    member.save(update_fields=["invited_on"])
+    member.set_unusable_password()  # a new unusable hash: links sent before stop working
+    member.save(update_fields=["invited_on", "password"])
     _send_invitation(user=member, inviter=actor.user, base_url=base_url)
 
 
 def set_staff_roles(*, actor: Actor, member: User, roles: Iterable[RoleChoice]) -> None:
-    _require_staff_manager(actor, member.organisation_id)
+    _require_member_manager(actor, member)
     if member.organisation is None:
         raise ValidationError("Give this member of staff an organisation first.")
     chosen = _check_roles(actor=actor, organisation=member.organisation, roles=roles)
+    gives_system_admin = any(c.role == Role.SYSTEM_ADMIN for c in chosen)
+    if gives_system_admin != member.is_system_admin and not can_manage_organisations(actor):
+        raise PermissionDenied("Only system admins can change who is a system admin.")
     removing_own_admin = member.pk == actor.user_id and not any(
         c.role in (Role.ORGANISATION_ADMIN, Role.SYSTEM_ADMIN) for c in chosen
     )
@@ -304,7 +328,7 @@ def set_staff_roles(*, actor: Actor, member: User, roles: Iterable[RoleChoice]) 
 
 def deactivate_staff(*, actor: Actor, member: User, reason: str) -> int:
     """Deactivate a member of staff and end all their sessions. Returns sessions ended."""
-    _require_staff_manager(actor, member.organisation_id)
+    _require_member_manager(actor, member)
     if member.pk == actor.user_id:
         raise ValidationError("You cannot deactivate your own account.")
     if not reason.strip():
@@ -325,7 +349,7 @@ def deactivate_staff(*, actor: Actor, member: User, reason: str) -> int:
 
 
 def reactivate_staff(*, actor: Actor, member: User) -> None:
-    _require_staff_manager(actor, member.organisation_id)
+    _require_member_manager(actor, member)
     member.is_active = True
     member.deactivated_on = None
     member.deactivation_reason = ""
@@ -338,7 +362,7 @@ def reactivate_staff(*, actor: Actor, member: User) -> None:
 def reset_two_factor(*, actor: Actor, member: User) -> int:
     """Remove a member's authenticator and backup codes and end their sessions; they set up
     two-factor again at their next sign-in. Returns sessions ended."""
-    _require_staff_manager(actor, member.organisation_id)
+    _require_member_manager(actor, member)
     with transaction.atomic():
         TOTPDevice.objects.filter(user=member).delete()
         StaticDevice.objects.filter(user=member).delete()
@@ -380,6 +404,11 @@ def disable_inactive_accounts(*, actor: Actor, now: datetime | None = None) -> l
 
 
 # ----------------------------------------------------------------------------- two-factor
+
+
+def has_authenticator(user: Any) -> bool:
+    """Whether the user has a confirmed authenticator app (else they must set one up)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def start_totp_setup(*, user: User) -> TOTPDevice:

@@ -56,6 +56,7 @@ from .sessions import (
     end_session,
     end_user_sessions,
     keep_session_after_password_change,
+    live_sessions,
     rotate_session_key,
     start_session,
 )
@@ -111,12 +112,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             form.add_error(None, "Enter a correct email address and password")
         else:
             login(request, user)  # a new session key (SEC-07)
-            start_session(request, user)
+            start_session(request)
             security_event(
                 "sign_in_password_ok", user_id=str(user.pk), ip_address=client_ip(request)
             )
             target = "accounts:two_factor"
-            if not _has_confirmed_totp(user):
+            if not services.has_authenticator(user):
                 target = "accounts:two_factor_setup"
             url = reverse(target)
             next_url = request.POST.get("next", "")
@@ -141,17 +142,13 @@ def _email_fingerprint(email: str) -> str:
     return digest[:16]
 
 
-def _has_confirmed_totp(user: Any) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-
-
 @access(PASSWORD_ONLY)
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
     user = request.user
     if passed_two_factor(user):
         return redirect(_safe_next(request))
-    if not _has_confirmed_totp(user):
+    if not services.has_authenticator(user):
         return redirect("accounts:two_factor_setup")
     form = TwoFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -179,7 +176,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """First sign-in (or after a reset): scan a QR code, confirm a code, get backup codes."""
     user: User = request.user  # type: ignore[assignment]
-    if _has_confirmed_totp(user):
+    if services.has_authenticator(user):
         return redirect("accounts:two_factor")
     device = None
     device_id = request.session.get(SETUP_DEVICE_KEY)
@@ -314,7 +311,7 @@ def account(request: HttpRequest) -> HttpResponse:
         {
             "memberships": user.memberships.select_related("team"),
             "backup_codes_left": services.backup_codes_left(user=user),
-            "sessions": user.sessions.all()[:10],
+            "sessions": live_sessions(user),
             "current_session_key": request.session.session_key,
         },
     )
@@ -323,11 +320,20 @@ def account(request: HttpRequest) -> HttpResponse:
 @access(STAFF)
 @require_http_methods(["GET", "POST"])
 def new_backup_codes(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        codes = services.issue_backup_codes(user=request.user)  # type: ignore[arg-type]
-        security_event("backup_codes_issued", user_id=str(request.user.pk))
-        return render(request, "accounts/backup_codes.html", {"codes": codes, "first_time": False})
-    return render(request, "accounts/new_backup_codes.html")
+    """New backup codes need a fresh code from the authenticator: whoever happens to be at an
+    unlocked screen cannot mint themselves a lasting second factor."""
+    user: User = request.user  # type: ignore[assignment]
+    form = ConfirmAuthenticatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device, problem = services.verify_second_factor(user=user, code=form.cleaned_data["code"])
+        if device is not None:
+            codes = services.issue_backup_codes(user=user)
+            security_event("backup_codes_issued", user_id=str(user.pk))
+            return render(
+                request, "accounts/backup_codes.html", {"codes": codes, "first_time": False}
+            )
+        form.add_error("code", problem)
+    return render(request, "accounts/new_backup_codes.html", {"form": form})
 
 
 @access(STAFF)
@@ -521,8 +527,9 @@ def staff_detail(request: HttpRequest, member_id: UUID) -> HttpResponse:
         {
             "member": member,
             "memberships": member.memberships.select_related("team"),
-            "has_two_factor": _has_confirmed_totp(member),
+            "has_two_factor": services.has_authenticator(member),
             "is_self": member.pk == request.user.pk,
+            "can_act": services.can_manage_member(actor, member),
         },
     )
 
@@ -531,7 +538,7 @@ def staff_detail(request: HttpRequest, member_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_roles(request: HttpRequest, member_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
-    member = selectors.staff_member_for_admin(actor=actor, member_id=member_id)
+    member = selectors.staff_member_to_manage(actor=actor, member_id=member_id)
     if member.organisation is None:
         messages.error(
             request, "This account belongs to no organisation, so it has no roles to edit here."
@@ -563,7 +570,7 @@ def staff_roles(request: HttpRequest, member_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_deactivate(request: HttpRequest, member_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
-    member = selectors.staff_member_for_admin(actor=actor, member_id=member_id)
+    member = selectors.staff_member_to_manage(actor=actor, member_id=member_id)
     form = DeactivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -585,7 +592,7 @@ def staff_deactivate(request: HttpRequest, member_id: UUID) -> HttpResponse:
 @require_POST
 def staff_reactivate(request: HttpRequest, member_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
-    member = selectors.staff_member_for_admin(actor=actor, member_id=member_id)
+    member = selectors.staff_member_to_manage(actor=actor, member_id=member_id)
     services.reactivate_staff(actor=actor, member=member)
     messages.success(request, f"{member.full_name}'s account has been reactivated.")
     return redirect("accounts:staff_detail", member_id=member.pk)
@@ -595,7 +602,7 @@ def staff_reactivate(request: HttpRequest, member_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_reset_two_factor(request: HttpRequest, member_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
-    member = selectors.staff_member_for_admin(actor=actor, member_id=member_id)
+    member = selectors.staff_member_to_manage(actor=actor, member_id=member_id)
     if request.method == "POST":
         services.reset_two_factor(actor=actor, member=member)
         messages.success(
@@ -613,7 +620,7 @@ def staff_reset_two_factor(request: HttpRequest, member_id: UUID) -> HttpRespons
 @require_POST
 def staff_resend_invitation(request: HttpRequest, member_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
-    member = selectors.staff_member_for_admin(actor=actor, member_id=member_id)
+    member = selectors.staff_member_to_manage(actor=actor, member_id=member_id)
     try:
         services.resend_invitation(
             actor=actor, member=member, base_url=request.build_absolute_uri("/")

@@ -4,6 +4,9 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("joinedup.core.urls")),
     path("", include("joinedup.accounts.urls")),
+    path("", include("joinedup.people.urls")),
+    path("", include("joinedup.sharing.urls")),
+    path("", include("joinedup.audit.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
+
 from joinedup.core.request_meta import client_ip
 
 if TYPE_CHECKING:
@@ -18,7 +20,8 @@ if TYPE_CHECKING:
 
 
 class NotSignedInError(Exception):
-    """Raised when an actor is built from a request without a signed-in, verified user."""
+    """Raised when an actor is built from a request without a signed-in user. (Two-factor is
+    enforced before any staff view runs, by the access rule middleware.)"""
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,14 @@ class Actor:
     @property
     def user_id(self) -> uuid.UUID | None:
         return getattr(self.user, "pk", None)
+
+    @property
+    def org(self) -> uuid.UUID:
+        """The id of the organisation the actor acts for. Services that write on behalf of an
+        organisation use this; an actor without one (a system admin, a command) is refused."""
+        if self.organisation_id is None:
+            raise PermissionDenied("This needs a member of staff of a partner organisation.")
+        return self.organisation_id
 
     @property
     def is_system(self) -> bool:

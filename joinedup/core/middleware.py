@@ -6,6 +6,7 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -15,15 +16,18 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
 class RequestIdMiddleware:
-    """Gives each request an id (kept from a trusted ``X-Request-ID`` if well formed), shown in
-    logs and audit events and returned in the ``X-Request-ID`` response header."""
+    """Gives each request an id, shown in logs and audit events and returned in the
+    ``X-Request-ID`` response header. An incoming ``X-Request-ID`` is kept only when it comes
+    through our own proxies (``TRUSTED_PROXY_COUNT`` > 0) and is well formed; otherwise a
+    client could choose the ids that audit events carry."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        trusted = settings.JOINEDUP_TRUSTED_PROXY_COUNT > 0 and _REQUEST_ID.match(incoming)
+        request_id = incoming if trusted else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         token = current_request_id.set(request_id)
         try:

@@ -11,6 +11,7 @@ from joinedup.accounts.models import Organisation, User
 from .context import DemoContext
 from .partnership import build_partnership
 from .people import build_people
+from .sharing import build_sharing
 
 
 class DemoAlreadyBuiltError(Exception):
@@ -32,6 +33,7 @@ def build_demo(*, seed: int, people: int) -> DemoSummary:
     with transaction.atomic():
         organisations = build_partnership(ctx)
         households = build_people(ctx, count=people, organisations=organisations)
+        build_sharing(ctx, organisations=organisations)
     return DemoSummary(
         organisations=len(organisations),
         staff=User.objects.count(),

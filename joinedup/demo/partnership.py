@@ -1,13 +1,12 @@
 """Northvale's partners, their teams and about forty staff covering every role.
 
-Everyone signs in with the demo passphrase and two-factor. Each demo account's authenticator key
-is derived from the seed and the e-mail address, so `manage.py demo_two_factor_code EMAIL`
-can show the current code (only where DEMO_MODE is on).
+Everyone signs in with the demo passphrase and two-factor. Each demo account has an authenticator
+with a random key; `manage.py demo_two_factor_code EMAIL` shows its current code (only where
+DEMO_MODE is on, and seed_demo itself runs only there).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -249,11 +248,6 @@ def account_email(local: str, partner_key: str) -> str:
     return f"{local}@{partner_key.replace('_', '-')}.{DOMAIN}"
 
 
-def totp_key_for(seed: int, email: str) -> str:
-    """The demo authenticator key (hex, 20 bytes) for an account: fixed by seed and address."""
-    return hashlib.sha256(f"joinedup-demo:{seed}:{email}".encode()).hexdigest()[:40]
-
-
 def build_partnership(ctx: DemoContext) -> dict[str, Organisation]:
     password_hash = make_password(DEMO_PASSWORD)
     now = timezone.now()
@@ -327,13 +321,7 @@ def build_partnership(ctx: DemoContext) -> dict[str, Organisation]:
     User.objects.bulk_create(users)
     Membership.objects.bulk_create(memberships)
     TOTPDevice.objects.bulk_create(
-        TOTPDevice(
-            user=user,
-            name="Authenticator app",
-            confirmed=True,
-            key=totp_key_for(ctx.seed, user.email),
-        )
-        for user in users
+        TOTPDevice(user=user, name="Authenticator app", confirmed=True) for user in users
     )
     return organisations
 

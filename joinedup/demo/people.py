@@ -81,14 +81,15 @@ def build_people(ctx: DemoContext, *, count: int, organisations: dict[str, Organ
             given = ctx.fake.first_name_female() if sex == "F" else ctx.fake.first_name_male()
             dob = _birth_date(ctx, min_age, max_age)
             adult = (ctx.today - dob).days >= 16 * 365
+            surname = family_name if same_surname else ctx.fake.last_name()
             person = Person(
                 id=ctx.uuid(),
                 given_name=given,
-                family_name=family_name if same_surname else ctx.fake.last_name(),
+                family_name=surname,
                 date_of_birth=dob,
                 sex=sex,
                 email=(
-                    f"{given}.{family_name}{ctx.rng.randint(1, 99)}@example.com".lower()
+                    f"{given}.{surname}{ctx.rng.randint(1, 99)}@example.com".lower()
                     if adult and ctx.rng.random() < 0.6
                     else ""
                 ),

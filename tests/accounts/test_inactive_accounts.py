@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.utils import timezone
 
-from joinedup.accounts.models import User, UserSession
+from joinedup.accounts.models import StaffSession, User
 from joinedup.accounts.services import disable_inactive_accounts
 from joinedup.core.actor import Actor
 
@@ -32,7 +32,9 @@ def test_accounts_unused_for_90_days_are_disabled(organisation) -> None:  # type
     never_used_old = UserFactory(organisation=organisation, last_login=None)
     User.objects.filter(pk=never_used_old.pk).update(date_joined=now - timedelta(days=120))
     never_used_new = UserFactory(organisation=organisation, last_login=None)
-    UserSession.objects.create(user=stale, session_key="k" * 32)
+    StaffSession.objects.create(
+        user=stale, session_key="k" * 32, session_data="", expire_date=now + timedelta(hours=1)
+    )
 
     out = StringIO()
     call_command("disable_inactive_accounts", stdout=out)
@@ -48,7 +50,7 @@ def test_accounts_unused_for_90_days_are_disabled(organisation) -> None:  # type
         assert user.is_active is active, user
     stale.refresh_from_db()
     assert stale.deactivation_reason == "Not used for 90 days"
-    assert not UserSession.objects.filter(user=stale).exists()
+    assert not StaffSession.objects.filter(user=stale).exists()
 
 
 def test_only_the_system_runs_the_sweep(key_worker: User) -> None:

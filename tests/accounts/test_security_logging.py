@@ -13,7 +13,7 @@ from django.urls import reverse
 from joinedup.accounts.models import User
 from joinedup.core.logging import JsonFormatter, RequestIdFilter, security_event
 
-from ..factories import PASSWORD
+from ..factories import PASSWORD, UserFactory
 from ..helpers import sign_in_with_password
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +84,19 @@ def test_security_events_refuse_secret_fields() -> None:
         security_event("oops", password="hunter2")
     with pytest.raises(ValueError, match="never carry secrets"):
         security_event("oops", code="123456")
+
+
+def test_no_logger_writes_the_address_typed_at_a_failed_sign_in(
+    key_worker: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SEC-24: the whole log (every logger, not just ours) keeps typed addresses out; our own
+    events carry a keyed fingerprint instead."""
+    caplog.set_level(logging.DEBUG)
+    for _ in range(11):
+        sign_in_with_password(Client(), key_worker, "not the password at all")
+    sign_in_with_password(
+        Client(), UserFactory.build(email="typo.address@partner.example"), "x" * 12
+    )
+    assert caplog.records  # something was logged
+    assert key_worker.email not in caplog.text
+    assert "typo.address@partner.example" not in caplog.text

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from joinedup.accounts import services
-from joinedup.accounts.models import User, UserSession
+from joinedup.accounts.models import StaffSession, User
 from joinedup.core.actor import Actor
 
 from ..helpers import sign_in_fully
@@ -68,8 +68,7 @@ def test_sign_out_deletes_the_server_side_session(key_worker: User) -> None:
     assert stolen.get(reverse("core:home")).status_code == 200
     response = client.post(reverse("accounts:sign_out"))
     assert response.status_code == 302
-    assert not Session.objects.filter(session_key=key).exists()
-    assert not UserSession.objects.filter(session_key=key).exists()
+    assert not StaffSession.objects.filter(session_key=key).exists()
     assert stolen.get(reverse("core:home")).status_code == 302
 
 
@@ -87,14 +86,18 @@ def test_deactivation_ends_every_session(key_worker: User, org_admin: User) -> N
         sign_in_fully(laptop, key_worker)
         traveller.shift(31)  # a new time step, so the next code is a fresh one
         sign_in_fully(phone, key_worker)
-        assert UserSession.objects.filter(user=key_worker).count() == 2
+        keys = set(
+            StaffSession.objects.filter(user=key_worker).values_list("session_key", flat=True)
+        )
+        assert keys == {laptop.session.session_key, phone.session.session_key}
         ended = services.deactivate_staff(
             actor=Actor.for_user(org_admin, process="test"), member=key_worker, reason="Left"
         )
         assert ended == 2
         assert laptop.get(reverse("core:home")).status_code == 302
         assert phone.get(reverse("core:home")).status_code == 302
-    assert not UserSession.objects.filter(user=key_worker).exists()
+    # The server-side sessions themselves are gone, not just refused.
+    assert not StaffSession.objects.filter(session_key__in=keys).exists()
 
 
 def test_password_change_ends_the_other_sessions(key_worker: User) -> None:
@@ -116,7 +119,10 @@ def test_password_change_ends_the_other_sessions(key_worker: User) -> None:
         assert response.status_code == 302
         assert here.get(reverse("core:home")).status_code == 200
         assert elsewhere.get(reverse("core:home")).status_code == 302
-    assert UserSession.objects.filter(user=key_worker).count() == 1
+    # Only this session is left on the server; the other was deleted.
+    assert list(
+        StaffSession.objects.filter(user=key_worker).values_list("session_key", flat=True)
+    ) == [here.session.session_key]
 
 
 def test_two_factor_reset_ends_sessions_and_requires_set_up_again(
@@ -125,10 +131,41 @@ def test_two_factor_reset_ends_sessions_and_requires_set_up_again(
     """SEC-09: resetting two-factor signs the member out; they set it up again next time."""
     client = Client()
     sign_in_fully(client, key_worker)
+    key = client.session.session_key
     services.reset_two_factor(actor=Actor.for_user(org_admin, process="test"), member=key_worker)
+    assert not StaffSession.objects.filter(session_key=key).exists()
     assert client.get(reverse("core:home")).status_code == 302
     response = client.post(
         reverse("accounts:sign_in"),
         {"email": key_worker.email, "password": "correct horse battery staple"},
     )
     assert response["Location"] == reverse("accounts:two_factor_setup")
+
+
+def test_new_backup_codes_need_a_fresh_authenticator_code(
+    key_worker_client: Client, key_worker: User
+) -> None:
+    """Someone at an unlocked screen cannot mint a lasting second factor."""
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    from ..helpers import current_code, totp_device
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        response = key_worker_client.post(reverse("accounts:new_backup_codes"), {"code": "000000"})
+        assert response.status_code == 200
+        assert not StaticToken.objects.filter(device__user=key_worker).exists()
+        traveller.shift(2)  # past the throttle after one wrong code
+        response = key_worker_client.post(
+            reverse("accounts:new_backup_codes"), {"code": current_code(totp_device(key_worker))}
+        )
+    assert StaticToken.objects.filter(device__user=key_worker).count() == 10
+    assert 'data-testid="backup-codes"' in response.content.decode()
+
+
+def test_request_ids_from_clients_are_not_trusted(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    """Audit events carry the request id: a client cannot choose it unless our own proxy set it."""
+    response = client.get("/healthz", HTTP_X_REQUEST_ID="chosen-by-attacker-123")
+    assert response["X-Request-ID"] != "chosen-by-attacker-123"
+    settings.JOINEDUP_TRUSTED_PROXY_COUNT = 1
+    response = client.get("/healthz", HTTP_X_REQUEST_ID="set-by-our-proxy-123")
+    assert response["X-Request-ID"] == "set-by-our-proxy-123"

@@ -310,3 +310,51 @@ def test_full_sign_in_through_the_pages(org_admin: User) -> None:
     sign_in_fully(client, org_admin)
     assert client.get(reverse("accounts:my_staff")).status_code == 302
     assert Role.ORGANISATION_ADMIN in org_admin.role_names
+
+
+class TestLockoutIsPerUsernameAndPerAddress:
+    def test_failures_from_many_addresses_still_lock_the_username(
+        self, key_worker: User, settings
+    ) -> None:  # type: ignore[no-untyped-def]
+        """SEC-04: counted per username, so spreading guesses over addresses does not help."""
+        settings.JOINEDUP_TRUSTED_PROXY_COUNT = 1  # behind our proxy, addresses really differ
+        for attempt in range(10):
+            Client(HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}").post(
+                reverse("accounts:sign_in"),
+                {"email": key_worker.email, "password": "not the password at all"},
+            )
+        response = Client(HTTP_X_FORWARDED_FOR="198.51.100.200").post(
+            reverse("accounts:sign_in"), {"email": key_worker.email, "password": PASSWORD}
+        )
+        assert response.status_code == 429
+
+    def test_changing_the_case_of_the_address_does_not_reset_the_count(
+        self, key_worker: User, settings
+    ) -> None:  # type: ignore[no-untyped-def]
+        """SEC-04: 'Victim@…' and 'vICTIM@…' are the same username to the lockout."""
+        settings.JOINEDUP_TRUSTED_PROXY_COUNT = 1
+        local, domain = key_worker.email.split("@")
+        for attempt in range(10):
+            variant = "".join(ch.upper() if (i + attempt) % 2 else ch for i, ch in enumerate(local))
+            Client(HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}").post(
+                reverse("accounts:sign_in"),
+                {"email": f"{variant}@{domain}", "password": "not the password at all"},
+            )
+        response = Client(HTTP_X_FORWARDED_FOR="198.51.100.201").post(
+            reverse("accounts:sign_in"), {"email": key_worker.email, "password": PASSWORD}
+        )
+        assert response.status_code == 429
+
+    def test_another_users_success_does_not_wipe_the_failures(
+        self, key_worker: User, organisation
+    ) -> None:  # type: ignore[no-untyped-def]
+        """SEC-04: an attacker signing in to their own account between guesses gains nothing."""
+        attacker = UserFactory(organisation=organisation)
+        client = Client()
+        for _ in range(3):
+            for _ in range(3):
+                sign_in_with_password(client, key_worker, "not the password at all")
+            assert sign_in_with_password(Client(), attacker).status_code == 302
+        sign_in_with_password(client, key_worker, "not the password at all")
+        # 10 failures against the victim in all: locked, whatever happened in between.
+        assert sign_in_with_password(Client(), key_worker).status_code == 429

@@ -303,3 +303,141 @@ class TestDjangoAdmin:
         response = client.get("/admin/login/")
         assert response.status_code == 302
         assert response["Location"].startswith("/sign-in/")
+
+
+class TestSystemAdminsAreProtected:
+    def test_org_admin_cannot_act_on_a_system_admin_in_their_organisation(
+        self, org_admin: User, org_admin_client: Client, system_admin: User
+    ) -> None:
+        for name in ("staff_roles", "staff_deactivate", "staff_reset_two_factor"):
+            url = reverse(f"accounts:{name}", args=[system_admin.pk])
+            assert org_admin_client.get(url).status_code == 404, name
+            assert (
+                org_admin_client.post(url, {"reason": "x", "roles": ["key_worker"]}).status_code
+                == 404
+            )
+        assert (
+            org_admin_client.post(
+                reverse("accounts:staff_reactivate", args=[system_admin.pk])
+            ).status_code
+            == 404
+        )
+        with pytest.raises(Http404):
+            services.reset_two_factor(actor=actor(org_admin), member=system_admin)
+        with pytest.raises(Http404):
+            services.set_staff_roles(
+                actor=actor(org_admin),
+                member=system_admin,
+                roles=[services.RoleChoice(role=Role.KEY_WORKER)],
+            )
+        system_admin.refresh_from_db()
+        assert system_admin.is_active
+        assert system_admin.is_system_admin
+        assert TOTPDevice.objects.filter(user=system_admin).exists()
+        # They can still see the colleague, without the actions.
+        page = org_admin_client.get(reverse("accounts:staff_detail", args=[system_admin.pk]))
+        assert page.status_code == 200
+        assert "Reset two-factor" not in page.content.decode()
+
+    def test_org_admin_cannot_make_someone_a_system_admin(
+        self, org_admin: User, key_worker: User
+    ) -> None:
+        with pytest.raises(PermissionDenied):
+            services.set_staff_roles(
+                actor=actor(org_admin),
+                member=key_worker,
+                roles=[services.RoleChoice(role=Role.SYSTEM_ADMIN)],
+            )
+        assert not key_worker.memberships.filter(role=Role.SYSTEM_ADMIN).exists()
+
+    def test_a_team_from_another_organisation_is_refused(
+        self, org_admin: User, key_worker: User, other_organisation: Organisation
+    ) -> None:
+        from django.core.exceptions import ValidationError
+
+        foreign_team = TeamFactory(organisation=other_organisation)
+        with pytest.raises(ValidationError):
+            services.set_staff_roles(
+                actor=actor(org_admin),
+                member=key_worker,
+                roles=[services.RoleChoice(role=Role.KEY_WORKER, team=foreign_team)],
+            )
+        membership = Membership(user=key_worker, role=Role.TEAM_MANAGER, team=foreign_team)
+        with pytest.raises(ValidationError):
+            membership.full_clean()
+        assert not Membership.objects.filter(team=foreign_team).exists()
+
+    def test_roles_granted_at_invitation_record_who_granted_them(
+        self, org_admin: User, organisation: Organisation
+    ) -> None:
+        member = services.invite_staff(
+            actor=actor(org_admin),
+            organisation=organisation,
+            email="new.starter@council.example",
+            full_name="New Starter",
+            roles=[services.RoleChoice(role=Role.KEY_WORKER)],
+            base_url="http://testserver/",
+        )
+        assert member.memberships.get().created_by == org_admin
+
+
+class TestInvitationLinks:
+    def _link(self) -> str:
+        match = re.search(r"https?://[^/]+(/invitation/\S+/)", mail.outbox[-1].body)
+        assert match
+        return match.group(1)
+
+    def test_resending_revokes_the_earlier_link(
+        self, org_admin: User, organisation: Organisation
+    ) -> None:
+        member = services.invite_staff(
+            actor=actor(org_admin),
+            organisation=organisation,
+            email="resend@council.example",
+            full_name="Re Send",
+            roles=[services.RoleChoice(role=Role.KEY_WORKER)],
+            base_url="http://testserver/",
+        )
+        services._send_invitation(user=member, inviter=org_admin, base_url="http://testserver/")
+        first = self._link()
+        services.resend_invitation(
+            actor=actor(org_admin), member=member, base_url="http://testserver/"
+        )
+        second = self._link()
+        assert first != second
+        assert "This invitation does not work" in Client().get(first, follow=True).content.decode()
+        assert "Create your password" in Client().get(second, follow=True).content.decode()
+
+    def test_a_deactivated_invitee_cannot_accept(
+        self, org_admin: User, organisation: Organisation
+    ) -> None:
+        member = services.invite_staff(
+            actor=actor(org_admin),
+            organisation=organisation,
+            email="gone@council.example",
+            full_name="Gone Before",
+            roles=[services.RoleChoice(role=Role.KEY_WORKER)],
+            base_url="http://testserver/",
+        )
+        services._send_invitation(user=member, inviter=org_admin, base_url="http://testserver/")
+        services.deactivate_staff(actor=actor(org_admin), member=member, reason="Offer withdrawn")
+        response = Client().get(self._link(), follow=True)
+        assert "This invitation does not work" in response.content.decode()
+
+
+class TestAdminSiteGoesThroughOurPages:
+    def test_admin_logout_and_password_change_redirect(self, system_admin_client: Client) -> None:
+        response = system_admin_client.get("/admin/password_change/")
+        assert response.status_code == 302
+        assert response["Location"] == reverse("accounts:change_password")
+        response = system_admin_client.post("/admin/logout/")
+        assert response.status_code == 302
+        assert response["Location"] == reverse("accounts:sign_out")
+
+    def test_admin_cannot_switch_accounts_on_or_off(
+        self, system_admin_client: Client, key_worker: User
+    ) -> None:
+        page = system_admin_client.get(
+            f"/admin/accounts/user/{key_worker.pk}/change/"
+        ).content.decode()
+        assert 'name="is_active"' not in page

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "joinedup.core",
     "joinedup.accounts",
     "joinedup.people",
+    "joinedup.sharing",
+    "joinedup.audit",
     "joinedup.demo",
 ]
 
@@ -128,7 +130,7 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:sign_in"
 
 # SEC-08: sessions end after 30 idle minutes and after 10 hours in all.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "joinedup.accounts.session_store"
 JOINEDUP_SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=30))
 JOINEDUP_SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env.int("SESSION_ABSOLUTE_HOURS", default=10))
 # The server-side row outlives the idle limit by a little, so that SessionTimeoutMiddleware (which
@@ -141,6 +143,15 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "joinedup.core.views.csrf_failure"
+
+# SEC-19: how long break-glass access lasts.
+JOINEDUP_BREAK_GLASS_HOURS = env.int("BREAK_GLASS_HOURS", default=4)
+# Uploaded files (consent evidence, attachments): outside the web root, served only through a
+# permission check, never by the web server directly.
+MEDIA_ROOT = env.path("PRIVATE_FILES_ROOT", default=str(VAR_DIR / "private-files"))
+MEDIA_URL = "/private-files/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # SEC-06: staff accounts unused for this long are disabled by `manage.py disable_inactive_accounts`.
 JOINEDUP_ACCOUNT_INACTIVITY_LIMIT = timedelta(days=env.int("ACCOUNT_INACTIVITY_DAYS", default=90))
@@ -157,7 +168,10 @@ AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCKOUT_MINUTES", default=5))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "email"
-AXES_RESET_ON_SUCCESS = True
+# A success must not wipe failures: one attacker's own good sign-in from an address would
+# otherwise reset the count against everyone else tried from it. Failures age out instead.
+AXES_RESET_ON_SUCCESS = False
+AXES_USERNAME_CALLABLE = "joinedup.accounts.lockout.username_for_lockout"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "joinedup.core.request_meta.client_ip"
 AXES_VERBOSE = False
@@ -229,6 +243,7 @@ LOGGING = {
     "loggers": {
         "joinedup.security": {"level": "INFO", "propagate": True},
         "django.security": {"level": "INFO", "propagate": True},
-        "axes": {"level": "WARNING", "propagate": True},
+        # axes logs the address typed at sign-in; our own security log keeps a keyed hash.
+        "axes": {"level": "ERROR", "propagate": True},
     },
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from joinedup.demo.builder import DemoAlreadyBuiltError, build_demo
@@ -27,6 +28,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.JOINEDUP_DEMO_MODE:
+            raise CommandError(
+                "seed_demo only runs where DEMO_MODE is on: it creates accounts with a published "
+                "password. (make demo sets it.)"
+            )
         if options["people"] < 0:
             raise CommandError("--people must be 0 or more.")
         started = time.monotonic()

@@ -1,0 +1,1 @@
+"""The append-only, hash-chained audit log of every look at and change of personal data."""

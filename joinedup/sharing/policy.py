@@ -1,0 +1,215 @@
+"""The one access policy (architecture rule 2): may this actor see category C of person P, and
+on what basis? Everything else asks here. It denies by default.
+
+A member of staff may see information about a person when they work with people (their role)
+and one of these holds, checked afresh on every request, so withdrawal or expiry takes effect
+on the next request (SEC-15):
+
+1. **Own organisation** — the information is held by their own organisation (for the core
+   record: the organisation that registered the person).
+2. **Consent** — an active consent of the person (not withdrawn, started, not expired) names
+   their organisation, or a current sharing agreement their organisation is party to, and
+   covers the category.
+3. **Lawful basis** — an approved, current lawful basis names their organisation and covers
+   the category.
+4. **Break-glass** — they broke the glass for this person, the time has not run out; it covers
+   every category and is reviewed by information governance (SEC-19).
+
+Without any basis for the core record they get the restricted view: the person's name and
+which agencies are involved (SEC-16).
+
+Use ``access_to_person`` (one person) or ``access_to_people`` (a page of search results): each
+loads everything it needs in a fixed number of queries, however much the record holds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from joinedup.accounts.roles import Role
+
+from .categories import IDENTITY
+from .models import BreakGlass, Consent, LawfulBasis
+
+if TYPE_CHECKING:
+    from joinedup.core.actor import Actor
+
+#: Roles whose work is with people. Others (performance analysts, admins) see no one.
+PERSON_ROLES = frozenset(
+    {
+        Role.KEY_WORKER,
+        Role.PARTNER_PRACTITIONER,
+        Role.TEAM_MANAGER,
+        Role.INFORMATION_GOVERNANCE,
+        Role.DATA_OFFICER,
+    }
+)
+#: Roles that may break the glass in an emergency.
+BREAK_GLASS_ROLES = frozenset({Role.KEY_WORKER, Role.PARTNER_PRACTITIONER, Role.TEAM_MANAGER})
+
+
+class Basis(StrEnum):
+    OWN_ORGANISATION = "own_organisation"
+    CONSENT = "consent"
+    LAWFUL_BASIS = "lawful_basis"
+    BREAK_GLASS = "break_glass"
+    NONE = "none"
+
+
+BASIS_LABELS = {
+    Basis.OWN_ORGANISATION: "Your organisation's record",
+    Basis.CONSENT: "Consent",
+    Basis.LAWFUL_BASIS: "Approved lawful basis",
+    Basis.BREAK_GLASS: "Break-glass",
+    Basis.NONE: "No basis",
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    basis: Basis
+    #: The id of the consent, lawful basis or break-glass that allows it, if any.
+    reference: str = ""
+
+    @property
+    def label(self) -> str:
+        return BASIS_LABELS[self.basis]
+
+
+DENIED = Decision(False, Basis.NONE)
+
+
+def works_with_people(actor: Actor) -> bool:
+    user = actor.user
+    return bool(
+        user is not None
+        and user.is_active
+        and actor.organisation_id is not None
+        and user.has_any_role(PERSON_ROLES)
+    )
+
+
+@dataclass
+class PersonAccess:
+    """What one actor may see of one person, decided once per request."""
+
+    person_id: uuid.UUID
+    organisation_id: uuid.UUID | None
+    holder_id: uuid.UUID
+    works_with_people: bool
+    consent: dict[str, str] = field(default_factory=dict)
+    lawful: dict[str, str] = field(default_factory=dict)
+    break_glass: str = ""
+
+    def decide(self, category: str, holder_id: uuid.UUID | None = None) -> Decision:
+        """May the actor see information of ``category`` held by ``holder_id`` (by default
+        the organisation holding the core record)?"""
+        if not self.works_with_people:
+            return DENIED
+        holder = holder_id or self.holder_id
+        if self.organisation_id is not None and holder == self.organisation_id:
+            return Decision(True, Basis.OWN_ORGANISATION)
+        if category in self.consent:
+            return Decision(True, Basis.CONSENT, self.consent[category])
+        if category in self.lawful:
+            return Decision(True, Basis.LAWFUL_BASIS, self.lawful[category])
+        if self.break_glass:
+            return Decision(True, Basis.BREAK_GLASS, self.break_glass)
+        return DENIED
+
+    def allows(self, category: str, holder_id: uuid.UUID | None = None) -> bool:
+        return self.decide(category, holder_id).allowed
+
+    @property
+    def restricted(self) -> bool:
+        """True when the actor has no basis for the core record (SEC-16)."""
+        return not self.allows(IDENTITY)
+
+    @property
+    def may_request_access(self) -> bool:
+        return self.works_with_people and self.restricted
+
+    def audit_basis(self, categories: Iterable[str]) -> tuple[str, dict[str, str]]:
+        """For the audit record: the basis that let the actor see these categories (the most
+        exceptional one when they differ: break-glass, then lawful basis, then consent, then
+        own organisation) and each category's own basis."""
+        per_category = {c: self.decide(c).basis.value for c in categories if self.allows(c)}
+        if not per_category:
+            return ("restricted" if self.works_with_people else Basis.NONE.value), {}
+        for basis in (Basis.BREAK_GLASS, Basis.LAWFUL_BASIS, Basis.CONSENT):
+            if basis.value in per_category.values():
+                return basis.value, per_category
+        return Basis.OWN_ORGANISATION.value, per_category
+
+
+def access_to_person(*, actor: Actor, person: Any) -> PersonAccess:
+    return access_to_people(actor=actor, people=[person])[person.pk]
+
+
+def access_to_people(*, actor: Actor, people: Iterable[Any]) -> dict[uuid.UUID, PersonAccess]:
+    """Access decisions for several people at once, in at most three queries."""
+    people = list(people)
+    allowed_at_all = works_with_people(actor)
+    result = {
+        p.pk: PersonAccess(
+            person_id=p.pk,
+            organisation_id=actor.organisation_id,
+            holder_id=p.registered_by_id,
+            works_with_people=allowed_at_all,
+        )
+        for p in people
+    }
+    if not allowed_at_all or not people:
+        return result
+    org = actor.organisation_id
+    ids = list(result)
+    today = timezone.localdate()
+
+    current_agreement = (
+        Q(consent__agreement__parties=org)
+        & Q(consent__agreement__starts_on__lte=today)
+        & Q(consent__agreement__archived_on__isnull=True)
+        & (Q(consent__agreement__ends_on__isnull=True) | Q(consent__agreement__ends_on__gte=today))
+    )
+    consent_rows = (
+        Consent.categories.through.objects.filter(
+            consent__person_id__in=ids,
+            consent__withdrawn_on__isnull=True,
+            consent__given_on__lte=today,
+        )
+        .filter(Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=today))
+        .filter(Q(consent__organisations=org) | current_agreement)
+        .values_list("consent__person_id", "informationcategory__code", "consent_id")
+        .distinct()
+    )
+    for person_id, code, consent_id in consent_rows:
+        result[person_id].consent.setdefault(code, str(consent_id))
+
+    lawful_rows = (
+        LawfulBasis.categories.through.objects.filter(
+            lawfulbasis__person_id__in=ids,
+            lawfulbasis__status=LawfulBasis.Status.APPROVED,
+            lawfulbasis__starts_on__lte=today,
+            lawfulbasis__ends_on__gte=today,
+            lawfulbasis__organisations=org,
+        )
+        .values_list("lawfulbasis__person_id", "informationcategory__code", "lawfulbasis_id")
+        .distinct()
+    )
+    for person_id, code, basis_id in lawful_rows:
+        result[person_id].lawful.setdefault(code, str(basis_id))
+
+    glasses = BreakGlass.objects.filter(
+        person_id__in=ids, user_id=actor.user.pk, expires_at__gt=timezone.now()
+    ).values_list("person_id", "id")
+    for person_id, glass_id in glasses:
+        result[person_id].break_glass = str(glass_id)
+    return result
