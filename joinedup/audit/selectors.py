@@ -70,7 +70,7 @@ def person_access_history(
     person = _person(person_id)
     access = access_to_person(actor=actor, person=person)
     if not access.allows(IDENTITY) and not _is_holding_ig_officer(actor, person):
-        raise PermissionDenied("You have no basis to see this record's access history.")
+        raise Http404("No such person.")  # rule 5: a record you may not see is a 404
     with transaction.atomic():
         events = events_for_person(person_id=person.pk)
         record_event(

@@ -342,7 +342,7 @@ def person_for_change(*, actor: Actor, person_id: Any) -> tuple[Person, PersonAc
     person = _get_person(person_id)
     access = access_to_person(actor=actor, person=person)
     if not access.allows(IDENTITY):
-        raise PermissionDenied("You have no basis to change this record.")
+        raise Http404("No such person.")  # rule 5: a record you may not see is a 404
     record_event(
         actor=actor,
         action="view",
@@ -374,7 +374,7 @@ def person_timeline(
     person = _get_person(person_id)
     access = access_to_person(actor=actor, person=person)
     if access.restricted:
-        raise PermissionDenied("You have no basis to see this person's timeline.")
+        raise Http404("No such person.")  # rule 5: a record you may not see is a 404
     entries: list[TimelineEntry] = []
     for provider in timeline_providers().values():
         entries.extend(provider(person))
