@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
 
 from joinedup.accounts.models import User
 from joinedup.accounts.roles import Role
+from joinedup.core.actor import Actor
 
 from .factories import OrganisationFactory, UserFactory
 from .helpers import log_in_verified
@@ -66,3 +69,72 @@ def org_admin_client(org_admin: User) -> Client:
 @pytest.fixture
 def system_admin_client(system_admin: User) -> Client:
     return _client_for(system_admin)
+
+
+# ----------------------------------------------------------------------------- a small partnership
+
+
+@pytest.fixture
+def council():  # type: ignore[no-untyped-def]
+    return OrganisationFactory(name="Northvale Borough Council")
+
+
+@pytest.fixture
+def cab():  # type: ignore[no-untyped-def]
+    return OrganisationFactory(name="Citizens Advice Northvale", organisation_type="voluntary")
+
+
+@pytest.fixture
+def jcp():  # type: ignore[no-untyped-def]
+    return OrganisationFactory(name="Jobcentre Plus Northvale")
+
+
+@pytest.fixture
+def council_worker(council) -> User:  # type: ignore[no-untyped-def]
+    return UserFactory(organisation=council, roles=[Role.KEY_WORKER], full_name="Kirsty Walker")
+
+
+@pytest.fixture
+def council_ig(council) -> User:  # type: ignore[no-untyped-def]
+    return UserFactory(
+        organisation=council, roles=[Role.INFORMATION_GOVERNANCE], full_name="Grace Okafor"
+    )
+
+
+@pytest.fixture
+def cab_adviser(cab) -> User:  # type: ignore[no-untyped-def]
+    return UserFactory(organisation=cab, roles=[Role.PARTNER_PRACTITIONER], full_name="Sam Clarke")
+
+
+@pytest.fixture
+def jcp_coach(jcp) -> User:  # type: ignore[no-untyped-def]
+    return UserFactory(
+        organisation=jcp, roles=[Role.PARTNER_PRACTITIONER], full_name="Daniel Evans"
+    )
+
+
+def actor_for(user: User) -> Actor:
+    return Actor.for_user(user, process="test")
+
+
+@pytest.fixture
+def person(council_worker: User):  # type: ignore[no-untyped-def]
+    """Jordan Ellis, registered by the council, with details that must not leak."""
+    from joinedup.people.services import register_person
+
+    return register_person(
+        actor=actor_for(council_worker),
+        values={
+            "given_name": "Jordan",
+            "family_name": "Ellis",
+            "date_of_birth": date(1988, 3, 27),
+            "postcode": "nv1 4ab",
+            "ni_number": "qq 12 34 56 c",
+            "email": "jordan.ellis@example.com",
+            "ethnicity": "Secret Ethnicity Value",
+        },
+    )
+
+
+def client_for(user: User) -> Client:
+    return _client_for(user)

@@ -96,7 +96,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if passed_two_factor(request.user):
         return redirect("core:home")
     ended_reason = request.session.pop(SESSION_ENDED_REASON, "")
-    form = SignInForm(request.POST or None)
+    form = SignInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = authenticate(
             request, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
@@ -150,7 +150,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return redirect(_safe_next(request))
     if not services.has_authenticator(user):
         return redirect("accounts:two_factor_setup")
-    form = TwoFactorForm(request.POST or None)
+    form = TwoFactorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         device, problem = services.verify_second_factor(user=user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
         if device is not None:
@@ -185,7 +185,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if device is None:
         device = services.start_totp_setup(user=user)
         request.session[SETUP_DEVICE_KEY] = device.pk
-    form = ConfirmAuthenticatorForm(request.POST or None)
+    form = ConfirmAuthenticatorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if services.confirm_totp_setup(user=user, device=device, code=form.cleaned_data["code"]):
             request.session.pop(SETUP_DEVICE_KEY, None)
@@ -323,7 +323,7 @@ def new_backup_codes(request: HttpRequest) -> HttpResponse:
     """New backup codes need a fresh code from the authenticator: whoever happens to be at an
     unlocked screen cannot mint themselves a lasting second factor."""
     user: User = request.user  # type: ignore[assignment]
-    form = ConfirmAuthenticatorForm(request.POST or None)
+    form = ConfirmAuthenticatorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         device, problem = services.verify_second_factor(user=user, code=form.cleaned_data["code"])
         if device is not None:
@@ -339,7 +339,7 @@ def new_backup_codes(request: HttpRequest) -> HttpResponse:
 @access(STAFF)
 @require_http_methods(["GET", "POST"])
 def change_password(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
     form.fields["old_password"].label = "Current password"
     form.fields["old_password"].error_messages["required"] = "Enter your current password"
     form.fields["new_password1"].label = "New password"
@@ -370,7 +370,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 @access(SYSTEM_ADMINS)
 @require_http_methods(["GET", "POST"])
 def organisation_create(request: HttpRequest) -> HttpResponse:
-    form = OrganisationForm(request.POST or None)
+    form = OrganisationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             organisation = services.create_organisation(
@@ -406,7 +406,8 @@ def organisation_edit(request: HttpRequest, organisation_id: UUID) -> HttpRespon
     actor = Actor.from_request(request)
     organisation = selectors.organisation_for_admin(actor=actor, organisation_id=organisation_id)
     form = OrganisationForm(
-        request.POST or None, initial=OrganisationForm.initial_from(organisation)
+        request.POST if request.method == "POST" else None,
+        initial=OrganisationForm.initial_from(organisation),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -431,7 +432,7 @@ def organisation_edit(request: HttpRequest, organisation_id: UUID) -> HttpRespon
 def team_create(request: HttpRequest, organisation_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     organisation = selectors.organisation_for_admin(actor=actor, organisation_id=organisation_id)
-    form = TeamForm(request.POST or None)
+    form = TeamForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             team = services.create_team(actor=actor, organisation=organisation, **form.cleaned_data)
@@ -492,7 +493,7 @@ def staff_invite(request: HttpRequest, organisation_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     organisation = selectors.organisation_for_admin(actor=actor, organisation_id=organisation_id)
     form = InviteStaffForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         organisation=organisation,
         include_system_admin=services.can_manage_organisations(actor),
     )
@@ -550,7 +551,7 @@ def staff_roles(request: HttpRequest, member_id: UUID) -> HttpResponse:
         "team": next((m.team_id for m in current if m.team_id), None),
     }
     form = RolesForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial=initial,
         organisation=member.organisation,
         include_system_admin=services.can_manage_organisations(actor),
@@ -571,7 +572,7 @@ def staff_roles(request: HttpRequest, member_id: UUID) -> HttpResponse:
 def staff_deactivate(request: HttpRequest, member_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     member = selectors.staff_member_to_manage(actor=actor, member_id=member_id)
-    form = DeactivateForm(request.POST or None)
+    form = DeactivateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.deactivate_staff(

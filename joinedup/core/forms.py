@@ -14,11 +14,12 @@ class GovukDateWidget(forms.MultiWidget):
     template_name = "django/forms/widgets/multiwidget.html"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
-            "day": forms.TextInput(attrs={"inputmode": "numeric"}),
-            "month": forms.TextInput(attrs={"inputmode": "numeric"}),
-            "year": forms.TextInput(attrs={"inputmode": "numeric"}),
-        }
+        # Submitted as <name>_0 (day), <name>_1 (month) and <name>_2 (year).
+        widgets: list[forms.Widget | type[forms.Widget]] = [
+            forms.TextInput(attrs={"inputmode": "numeric"}),
+            forms.TextInput(attrs={"inputmode": "numeric"}),
+            forms.TextInput(attrs={"inputmode": "numeric"}),
+        ]
         super().__init__(widgets, attrs)
 
     def decompress(self, value: Any) -> list[Any]:

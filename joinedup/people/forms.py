@@ -10,6 +10,7 @@ from joinedup.core.forms import GovukDateField
 
 from .identifiers import normalise_postcode
 from .models import HouseholdMember, Person, PersonName, WarningMarker
+from .services import clean_person_fields
 
 
 class PersonSearchForm(forms.Form):
@@ -20,7 +21,12 @@ class PersonSearchForm(forms.Form):
     date_of_birth = GovukDateField(
         label="Date of birth", required=False, help_text="For example, 27 3 1985"
     )
-    postcode = forms.CharField(label="Postcode", max_length=10, required=False)
+    postcode = forms.CharField(
+        label="Postcode",
+        max_length=16,
+        required=False,
+        error_messages={"max_length": "Enter a real postcode, like NV1 4AB"},
+    )
 
     def clean_postcode(self) -> str:
         value = self.cleaned_data["postcode"].strip()
@@ -52,7 +58,12 @@ class NewPersonStartForm(forms.Form):
         past_only=True,
         help_text="For example, 27 3 1985. Leave it blank if they do not want to say.",
     )
-    postcode = forms.CharField(label="Postcode", max_length=10, required=False)
+    postcode = forms.CharField(
+        label="Postcode",
+        max_length=16,
+        required=False,
+        error_messages={"max_length": "Enter a real postcode, like NV1 4AB"},
+    )
 
     def clean_postcode(self) -> str:
         value = self.cleaned_data["postcode"].strip()
@@ -105,7 +116,12 @@ class PersonForm(forms.Form):
         label="Address line 2 (optional)", max_length=200, required=False
     )
     town = forms.CharField(label="Town or city", max_length=100, required=False)
-    postcode = forms.CharField(label="Postcode", max_length=10, required=False)
+    postcode = forms.CharField(
+        label="Postcode",
+        max_length=16,
+        required=False,
+        error_messages={"max_length": "Enter a real postcode, like NV1 4AB"},
+    )
     uprn = forms.CharField(
         label="UPRN (optional)",
         max_length=12,
@@ -153,6 +169,18 @@ class PersonForm(forms.Form):
             for name in list(self.fields):
                 if name not in allowed_fields:
                     del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        """Postcode, NI and NHS numbers are checked by the same rules the service applies."""
+        data = super().clean() or {}
+        checked = {k: data[k] for k in ("postcode", "ni_number", "nhs_number") if data.get(k)}
+        try:
+            data.update(clean_person_fields(checked))
+        except forms.ValidationError as error:
+            for name, messages in error.message_dict.items():
+                for message in messages:
+                    self.add_error(name if name in self.fields else None, message)
+        return data
 
     @classmethod
     def initial_from(cls, person: Person) -> dict[str, Any]:

@@ -46,7 +46,7 @@ def _put_errors(form: Any, error: ValidationError) -> None:
 @access(PEOPLE_STAFF)
 @require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
-    form = PersonSearchForm(request.POST or None)
+    form = PersonSearchForm(request.POST if request.method == "POST" else None)
     results = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -66,7 +66,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def add_start(request: HttpRequest) -> HttpResponse:
     """Adding someone starts with the duplicate check: name, date of birth, postcode."""
-    form = NewPersonStartForm(request.POST or None)
+    form = NewPersonStartForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         request.session[NEW_PERSON_KEY] = {
@@ -130,7 +130,7 @@ def add_details(request: HttpRequest) -> HttpResponse:
         "date_of_birth": terms.date_of_birth,
         "postcode": terms.postcode,
     }
-    form = PersonForm(request.POST or None, initial=initial)
+    form = PersonForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             person = services.register_person(
@@ -174,7 +174,9 @@ def change(request: HttpRequest, person_id: UUID) -> HttpResponse:
         name for name, category in Person.FIELD_CATEGORIES.items() if person_access.allows(category)
     }
     form = PersonForm(
-        request.POST or None, initial=PersonForm.initial_from(person), allowed_fields=allowed
+        request.POST if request.method == "POST" else None,
+        initial=PersonForm.initial_from(person),
+        allowed_fields=allowed,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -199,7 +201,7 @@ def change(request: HttpRequest, person_id: UUID) -> HttpResponse:
 def add_other_name(request: HttpRequest, person_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     person, _ = selectors.person_for_change(actor=actor, person_id=person_id)
-    form = OtherNameForm(request.POST or None)
+    form = OtherNameForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_other_name(actor=actor, person=person, **form.cleaned_data)
@@ -216,7 +218,7 @@ def add_other_name(request: HttpRequest, person_id: UUID) -> HttpResponse:
 def add_warning(request: HttpRequest, person_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     person, _ = selectors.person_for_action(actor=actor, person_id=person_id)
-    form = WarningMarkerForm(request.POST or None)
+    form = WarningMarkerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_warning_marker(actor=actor, person=person, **form.cleaned_data)

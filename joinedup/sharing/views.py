@@ -52,7 +52,10 @@ def record_consent(request: HttpRequest, person_id: UUID) -> HttpResponse:
     person, person_access = person_for_action(actor=actor, person_id=person_id)
     if person_access.restricted:
         return redirect("people:detail", person_id=person.pk)
-    form = ConsentForm(request.POST or None, request.FILES or None)
+    form = ConsentForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.record_consent(actor=actor, person=person, **form.cleaned_data)
@@ -70,7 +73,7 @@ def withdraw_consent(request: HttpRequest, consent_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     consent = selectors.consent_for_change(actor=actor, consent_id=consent_id)
     form = ReasonForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         label="Why was consent withdrawn?",
         help_text="For example, 'Asked by phone on 3 March to stop sharing with the college.'",
     )
@@ -102,7 +105,7 @@ def request_access(request: HttpRequest, person_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     person, _ = person_for_action(actor=actor, person_id=person_id)
     form = ReasonForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         label="Why do you need access?",
         help_text="The organisation that holds the record will read this. Do not add personal details.",
     )
@@ -123,7 +126,7 @@ def break_glass(request: HttpRequest, person_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     person, _ = person_for_action(actor=actor, person_id=person_id)
     form = ReasonForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         label="What is the emergency?",
         help_text="Use this only when someone is at risk and you cannot wait for consent. Information governance reviews every use.",
     )
@@ -145,7 +148,7 @@ def break_glass(request: HttpRequest, person_id: UUID) -> HttpResponse:
 def request_lawful_basis(request: HttpRequest, person_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     person, _ = person_for_action(actor=actor, person_id=person_id)
-    form = LawfulBasisForm(request.POST or None)
+    form = LawfulBasisForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.request_lawful_basis(actor=actor, person=person, **form.cleaned_data)
@@ -170,7 +173,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def review_break_glass(request: HttpRequest, glass_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     glass = selectors.break_glass_for_review(actor=actor, glass_id=glass_id)
-    form = BreakGlassReviewForm(request.POST or None)
+    form = BreakGlassReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.review_break_glass(actor=actor, glass=glass, **form.cleaned_data)
@@ -187,7 +190,7 @@ def review_break_glass(request: HttpRequest, glass_id: UUID) -> HttpResponse:
 def decide_lawful_basis(request: HttpRequest, basis_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     basis = selectors.lawful_basis_for_decision(actor=actor, basis_id=basis_id)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.decide_lawful_basis(
@@ -209,7 +212,7 @@ def decide_lawful_basis(request: HttpRequest, basis_id: UUID) -> HttpResponse:
 def answer_access_request(request: HttpRequest, request_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     access_request = selectors.access_request_for_answer(actor=actor, request_id=request_id)
-    form = AnswerForm(request.POST or None)
+    form = AnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.answer_access_request(
@@ -240,7 +243,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 @access(IG_OFFICERS)
 @require_http_methods(["GET", "POST"])
 def agreement_create(request: HttpRequest) -> HttpResponse:
-    form = AgreementForm(request.POST or None)
+    form = AgreementForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.create_agreement(actor=Actor.from_request(request), **form.cleaned_data)
@@ -268,7 +271,8 @@ def category_change(request: HttpRequest, code: str) -> HttpResponse:
     actor = Actor.from_request(request)
     category = selectors.category_for_change(actor=actor, code=code)
     form = CategoryForm(
-        request.POST or None, initial={"name": category.name, "description": category.description}
+        request.POST if request.method == "POST" else None,
+        initial={"name": category.name, "description": category.description},
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "joinedup.accounts.middleware.SessionTimeoutMiddleware",
     "joinedup.accounts.middleware.AccessRuleMiddleware",
+    "joinedup.audit.middleware.AuditFailureMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
