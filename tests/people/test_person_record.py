@@ -398,9 +398,6 @@ def test_views_never_query_personal_data_models_directly() -> None:
                 isinstance(node, ast.Attribute)
                 and node.attr == "objects"
                 and isinstance(node.value, ast.Name)
-            ):
-                if node.value.id in personal:
-                    offenders.append(
-                        f"{path.relative_to(root)}:{node.lineno} {node.value.id}.objects"
-                    )
+            ) and node.value.id in personal:
+                offenders.append(f"{path.relative_to(root)}:{node.lineno} {node.value.id}.objects")
     assert offenders == []
