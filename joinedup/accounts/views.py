@@ -33,6 +33,7 @@ from joinedup.core.access import (
     staff_with_roles,
 )
 from joinedup.core.actor import Actor
+from joinedup.core.forms import add_service_errors
 from joinedup.core.logging import security_event
 from joinedup.core.request_meta import client_ip
 
@@ -74,17 +75,6 @@ def _safe_next(request: HttpRequest, fallback: str = "core:home") -> str:
     ):
         return target
     return reverse(fallback)
-
-
-def _form_errors_to_form(form: Any, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form, field by field where it names fields."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for item in errors:
-                form.add_error(field if field in form.fields else None, item)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 # ----------------------------------------------------------------------------- sign-in
@@ -377,7 +367,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
                 actor=Actor.from_request(request), **form.cleaned_data
             )
         except ValidationError as error:
-            _form_errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{organisation.name} has been added.")
             return redirect("accounts:organisation_detail", organisation_id=organisation.pk)
@@ -415,7 +405,7 @@ def organisation_edit(request: HttpRequest, organisation_id: UUID) -> HttpRespon
                 actor=actor, organisation=organisation, **form.cleaned_data
             )
         except ValidationError as error:
-            _form_errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "The organisation has been updated.")
             return redirect("accounts:organisation_detail", organisation_id=organisation.pk)
@@ -437,7 +427,7 @@ def team_create(request: HttpRequest, organisation_id: UUID) -> HttpResponse:
         try:
             team = services.create_team(actor=actor, organisation=organisation, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"The team '{team.name}' has been added.")
             return redirect("accounts:organisation_detail", organisation_id=organisation.pk)
@@ -509,7 +499,7 @@ def staff_invite(request: HttpRequest, organisation_id: UUID) -> HttpResponse:
                 base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as error:
-            _form_errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"An invitation has been sent to {member.email}.")
             return redirect("accounts:staff_detail", member_id=member.pk)
@@ -560,7 +550,7 @@ def staff_roles(request: HttpRequest, member_id: UUID) -> HttpResponse:
         try:
             services.set_staff_roles(actor=actor, member=member, roles=_role_choices_from(form))
         except ValidationError as error:
-            _form_errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{member.full_name}'s roles have been updated.")
             return redirect("accounts:staff_detail", member_id=member.pk)
@@ -579,7 +569,7 @@ def staff_deactivate(request: HttpRequest, member_id: UUID) -> HttpResponse:
                 actor=actor, member=member, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _form_errors_to_form(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

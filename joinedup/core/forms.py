@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 
 class GovukDateWidget(forms.MultiWidget):
@@ -68,3 +69,14 @@ class GovukDateField(forms.MultiValueField):
         if self.past_only and value > date.today():  # noqa: DTZ011 (a calendar date)
             raise forms.ValidationError(f"{label} must be in the past")
         return value
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on the fields it names, else on the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            for item in errors:
+                form.add_error(name if name in form.fields else None, item)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)

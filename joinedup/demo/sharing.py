@@ -3,8 +3,9 @@ each resident, consents of every kind (full, partial, expired, withdrawn, under 
 lawful bases (approved and awaiting approval) and staff-safety warnings.
 
 One showcase resident, Jordan Ellis, is held by the council and shows how partners see the same
-person differently: Citizens Advice has consent for money and debt, the recovery service for
-drugs and alcohol, and Jobcentre Plus has no basis (the restricted view)."""
+person differently: Citizens Advice has consent for identity, money and debt, and family (so it
+sees the household), the recovery service for identity and drugs and alcohol (no household),
+and Jobcentre Plus has no basis (the restricted view)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,15 @@ from .models import HouseholdMember, Person, PersonName, WarningMarker
 from .services import clean_person_fields
 
 
-class PersonSearchForm(forms.Form):
+class PostcodeMixin(forms.Form):
+    def clean_postcode(self) -> str:
+        value = str(self.cleaned_data["postcode"]).strip()
+        if value and normalise_postcode(value) is None:
+            raise forms.ValidationError("Enter a real postcode, like NV1 4AB")
+        return value
+
+
+class PersonSearchForm(PostcodeMixin, forms.Form):
     """Searching is a POST, so names and dates of birth never appear in URLs (SEC-27)."""
 
     given_name = forms.CharField(label="First name", max_length=100, required=False)
@@ -28,12 +36,6 @@ class PersonSearchForm(forms.Form):
         error_messages={"max_length": "Enter a real postcode, like NV1 4AB"},
     )
 
-    def clean_postcode(self) -> str:
-        value = self.cleaned_data["postcode"].strip()
-        if value and normalise_postcode(value) is None:
-            raise forms.ValidationError("Enter a real postcode, like NV1 4AB")
-        return value
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not self.errors and not any(
@@ -43,7 +45,7 @@ class PersonSearchForm(forms.Form):
         return data
 
 
-class NewPersonStartForm(forms.Form):
+class NewPersonStartForm(PostcodeMixin, forms.Form):
     """The first step of adding a person: enough to check they are not already known."""
 
     given_name = forms.CharField(
@@ -64,12 +66,6 @@ class NewPersonStartForm(forms.Form):
         required=False,
         error_messages={"max_length": "Enter a real postcode, like NV1 4AB"},
     )
-
-    def clean_postcode(self) -> str:
-        value = self.cleaned_data["postcode"].strip()
-        if value and normalise_postcode(value) is None:
-            raise forms.ValidationError("Enter a real postcode, like NV1 4AB")
-        return value
 
 
 class PersonForm(forms.Form):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from joinedup.core.access import access, staff_with_roles
 from joinedup.core.actor import Actor
+from joinedup.core.forms import add_service_errors
 from joinedup.sharing.policy import BREAK_GLASS_ROLES, PERSON_ROLES
 
 from . import selectors, services
@@ -31,16 +32,6 @@ from .models import EQUALITY, Person
 PEOPLE_STAFF = staff_with_roles(*PERSON_ROLES)
 RECORD_KEEPERS = staff_with_roles(*services.RECORD_KEEPING_ROLES)
 NEW_PERSON_KEY = "joinedup_new_person"
-
-
-def _put_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            for item in errors:
-                form.add_error(name if name in form.fields else None, item)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 @access(PEOPLE_STAFF)
@@ -139,7 +130,7 @@ def add_details(request: HttpRequest) -> HttpResponse:
                 possible_duplicates=[uuid.UUID(pk) for pk in started.get("shown", [])],
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            add_service_errors(form, error)
         else:
             request.session.pop(NEW_PERSON_KEY, None)
             messages.success(request, f"{person.given_name} {person.family_name} has been added.")
@@ -184,7 +175,7 @@ def change(request: HttpRequest, person_id: UUID) -> HttpResponse:
                 actor=actor, person=person, values=form.changed_values()
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            add_service_errors(form, error)
         else:
             if changed:
                 messages.success(request, "The record has been updated.")
@@ -206,7 +197,7 @@ def add_other_name(request: HttpRequest, person_id: UUID) -> HttpResponse:
         try:
             services.add_other_name(actor=actor, person=person, **form.cleaned_data)
         except ValidationError as error:
-            _put_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "The name has been added.")
             return redirect("people:detail", person_id=person.pk)
@@ -223,7 +214,7 @@ def add_warning(request: HttpRequest, person_id: UUID) -> HttpResponse:
         try:
             services.add_warning_marker(actor=actor, person=person, **form.cleaned_data)
         except ValidationError as error:
-            _put_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "The staff-safety warning has been added.")
             return redirect("people:detail", person_id=person.pk)

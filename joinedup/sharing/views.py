@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from joinedup.accounts.roles import Role
 from joinedup.core.access import access, staff_with_roles
 from joinedup.core.actor import Actor
+from joinedup.core.forms import add_service_errors
 from joinedup.people.selectors import person_for_action
 
 from . import selectors, services
@@ -35,16 +35,6 @@ GLASS_BREAKERS = staff_with_roles(*BREAK_GLASS_ROLES)
 IG_OFFICERS = staff_with_roles(Role.INFORMATION_GOVERNANCE)
 
 
-def _put_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            for item in errors:
-                form.add_error(name if name in form.fields else None, item)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 @access(RECORD_KEEPERS)
 @require_http_methods(["GET", "POST"])
 def record_consent(request: HttpRequest, person_id: UUID) -> HttpResponse:
@@ -60,7 +50,7 @@ def record_consent(request: HttpRequest, person_id: UUID) -> HttpResponse:
         try:
             services.record_consent(actor=actor, person=person, **form.cleaned_data)
         except ValidationError as error:
-            _put_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Consent has been recorded. It applies from now.")
             return redirect("people:detail", person_id=person.pk)
@@ -83,7 +73,7 @@ def withdraw_consent(request: HttpRequest, consent_id: UUID) -> HttpResponse:
                 actor=actor, consent=consent, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Consent has been withdrawn. Sharing under it stops now.")
             return redirect("people:detail", person_id=consent.person_id)
@@ -113,7 +103,7 @@ def request_access(request: HttpRequest, person_id: UUID) -> HttpResponse:
         try:
             services.request_access(actor=actor, person=person, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _put_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Your request has been sent to {person.registered_by.name}.")
             return redirect("people:detail", person_id=person.pk)
@@ -134,7 +124,7 @@ def break_glass(request: HttpRequest, person_id: UUID) -> HttpResponse:
         try:
             services.break_glass(actor=actor, person=person, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _put_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.warning(
                 request, "Emergency access is on for a limited time and will be reviewed."
@@ -153,7 +143,7 @@ def request_lawful_basis(request: HttpRequest, person_id: UUID) -> HttpResponse:
         try:
             services.request_lawful_basis(actor=actor, person=person, **form.cleaned_data)
         except ValidationError as error:
-            _put_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, "Your request has gone to information governance for a decision."
@@ -178,7 +168,7 @@ def review_break_glass(request: HttpRequest, glass_id: UUID) -> HttpResponse:
         try:
             services.review_break_glass(actor=actor, glass=glass, **form.cleaned_data)
         except ValidationError as error:
-            _put_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "The review has been recorded.")
             return redirect("sharing:review_queue")
@@ -200,7 +190,7 @@ def decide_lawful_basis(request: HttpRequest, basis_id: UUID) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Your decision has been recorded.")
             return redirect("sharing:review_queue")
@@ -219,7 +209,7 @@ def answer_access_request(request: HttpRequest, request_id: UUID) -> HttpRespons
                 actor=actor, request=access_request, answer=form.cleaned_data["answer"]
             )
         except ValidationError as error:
-            _put_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Your answer has been recorded.")
             return redirect("sharing:review_queue")
@@ -248,7 +238,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
         try:
             services.create_agreement(actor=Actor.from_request(request), **form.cleaned_data)
         except ValidationError as error:
-            _put_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "The sharing agreement has been added.")
             return redirect("sharing:agreement_list")
@@ -278,7 +268,7 @@ def category_change(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.update_category(actor=actor, category=category, **form.cleaned_data)
         except ValidationError as error:
-            _put_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "The category has been updated.")
             return redirect("sharing:category_list")

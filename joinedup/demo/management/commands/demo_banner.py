@@ -34,6 +34,12 @@ class Command(BaseCommand):
                 f"  {account_email(account.email_local, account.partner):42} {account.full_name} ({roles})"
             )
         out("")
+        out("To see one person through different partners' eyes, find Jordan Ellis (People):")
+        out("  the council holds the record and sees it all; Citizens Advice (debtadviser@) has")
+        out("  consent for identity, money and family (it sees the household); the recovery")
+        out("  service (recovery@) for identity and drugs and alcohol (no household); Jobcentre")
+        out("  Plus (workcoach@) has no basis, so sees the restricted view and can ask for access.")
+        out("")
         out("Two-factor: every demo account already has an authenticator. To get the current")
         out("6-digit code (and the key to add the account to a real authenticator app), run")
         out("in another terminal:")
