@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -41,7 +41,7 @@ def record_consent(request: HttpRequest, person_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     person, person_access = person_for_action(actor=actor, person_id=person_id)
     if person_access.restricted:
-        return redirect("people:detail", person_id=person.pk)
+        raise Http404("No such person.")  # rule 5: a record you may not see is a 404
     form = ConsentForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
