@@ -8,6 +8,7 @@ from uuid import UUID
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 from django.utils import timezone
 
 from joinedup.accounts.roles import Role
@@ -22,6 +23,7 @@ IG_OFFICERS = staff_with_roles(Role.INFORMATION_GOVERNANCE)
 
 
 @access(PEOPLE_STAFF)
+@require_safe
 def person_access_log(request: HttpRequest, person_id: UUID) -> HttpResponse:
     """Every look at and change of the record: who, from which organisation, when, on what
     basis. ``?for=resident`` gives the version to hand to the person (no staff names)."""
@@ -35,6 +37,7 @@ def person_access_log(request: HttpRequest, person_id: UUID) -> HttpResponse:
 
 
 @access(IG_OFFICERS)
+@require_safe
 def subject_access(request: HttpRequest, person_id: UUID) -> HttpResponse:
     """Information governance officers of the holding organisation download everything held
     about a person: ``?format=json`` or ``?format=pdf`` (the page itself explains the pack)."""

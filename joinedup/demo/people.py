@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from joinedup.accounts.models import Organisation
 from joinedup.people.models import Household, HouseholdMember, Person
+from joinedup.people.names import normalise_name, soundex
 
 from .context import DemoContext
 
@@ -82,10 +83,14 @@ def build_people(ctx: DemoContext, *, count: int, organisations: dict[str, Organ
             dob = _birth_date(ctx, min_age, max_age)
             adult = (ctx.today - dob).days >= 16 * 365
             surname = family_name if same_surname else ctx.fake.last_name()
+            family_key = normalise_name(surname)
             person = Person(
                 id=ctx.uuid(),
                 given_name=given,
                 family_name=surname,
+                given_name_key=normalise_name(given),
+                family_name_key=family_key,
+                family_name_soundex=soundex(family_key),
                 date_of_birth=dob,
                 sex=sex,
                 email=(

@@ -102,9 +102,6 @@ def build_sharing(ctx: DemoContext, *, organisations: dict[str, Organisation]) -
     basis_category_link = LawfulBasis.categories.through
 
     for person in people:
-        person.given_name_key = normalise_name(person.given_name)
-        person.family_name_key = normalise_name(person.family_name)
-        person.family_name_soundex = soundex(person.family_name_key)
         holder_key = by_id[person.registered_by_id]
         known_to = {holder_key}
         extra = ctx.rng.choices([0, 1, 2, 3], weights=(45, 30, 17, 8))[0]
@@ -211,9 +208,6 @@ def build_sharing(ctx: DemoContext, *, organisations: dict[str, Organisation]) -
                 )
             )
 
-    Person.objects.bulk_update(
-        people, ["given_name_key", "family_name_key", "family_name_soundex"], batch_size=2000
-    )
     Involvement.objects.bulk_create(involvements, batch_size=2000, ignore_conflicts=True)
     Consent.objects.bulk_create(consents, batch_size=2000)
     consent_org_link.objects.bulk_create(consent_orgs, batch_size=2000)
@@ -247,6 +241,9 @@ def _showcase(
         return None
     person.given_name = SHOWCASE["given_name"]
     person.family_name = SHOWCASE["family_name"]
+    person.given_name_key = normalise_name(person.given_name)
+    person.family_name_key = normalise_name(person.family_name)
+    person.family_name_soundex = soundex(person.family_name_key)
     person.ni_number = "QQ123456C"
     person.preferred_language = "English"
     person.ethnicity = "White British"

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 
@@ -206,9 +205,10 @@ def search_people(*, actor: Actor, terms: SearchTerms, limit: int = 25) -> list[
     _require_people_work(actor)
     if terms.is_empty:
         return []
-    with transaction.atomic():
-        matches = ranked_matches(terms, minimum=SEARCH_MINIMUM_SCORE, limit=limit)
-        return _summaries(actor, matches, "search", terms)
+    # Ranking takes no locks; the audit write takes its own transaction, and the results are
+    # returned only after it succeeds (SEC-21).
+    matches = ranked_matches(terms, minimum=SEARCH_MINIMUM_SCORE, limit=limit)
+    return _summaries(actor, matches, "search", terms)
 
 
 def possible_duplicates(
@@ -216,9 +216,8 @@ def possible_duplicates(
 ) -> list[PersonSummary]:
     """Existing records that may be the person about to be added, with why they match."""
     _require_people_work(actor)
-    with transaction.atomic():
-        matches = ranked_matches(terms, minimum=DUPLICATE_MINIMUM_SCORE, limit=limit)
-        return _summaries(actor, matches, "search", terms)
+    matches = ranked_matches(terms, minimum=DUPLICATE_MINIMUM_SCORE, limit=limit)
+    return _summaries(actor, matches, "search", terms)
 
 
 # ----------------------------------------------------------------------------- the record

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from joinedup.core.access import access, staff_with_roles
 from joinedup.core.actor import Actor
@@ -141,6 +141,7 @@ def add_details(request: HttpRequest) -> HttpResponse:
 
 
 @access(PEOPLE_STAFF)
+@require_safe
 def detail(request: HttpRequest, person_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     record = selectors.person_record(actor=actor, person_id=person_id)
@@ -222,6 +223,7 @@ def add_warning(request: HttpRequest, person_id: UUID) -> HttpResponse:
 
 
 @access(PEOPLE_STAFF)
+@require_safe
 def timeline(request: HttpRequest, person_id: UUID) -> HttpResponse:
     person, _, entries, hidden = selectors.person_timeline(
         actor=Actor.from_request(request), person_id=person_id

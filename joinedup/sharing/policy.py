@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from joinedup.accounts.roles import Role
@@ -173,8 +173,10 @@ def access_to_people(*, actor: Actor, people: Iterable[Any]) -> dict[uuid.UUID, 
     ids = list(result)
     today = timezone.localdate()
 
+    # Under an agreement, consent gives only what the agreement itself covers.
     current_agreement = (
         Q(consent__agreement__parties=org)
+        & Q(consent__agreement__categories=F("informationcategory"))
         & Q(consent__agreement__starts_on__lte=today)
         & Q(consent__agreement__archived_on__isnull=True)
         & (Q(consent__agreement__ends_on__isnull=True) | Q(consent__agreement__ends_on__gte=today))

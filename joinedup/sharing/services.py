@@ -114,6 +114,10 @@ def record_consent(
         errors["expires_on"] = "The expiry date must be after the date consent was given"
     if agreement is not None and not agreement.is_current(given_on):
         errors["agreement"] = "That sharing agreement is not in force"
+    elif agreement is not None:
+        outside = {c.code for c in categories} - set(agreement.categories.values_list("code", flat=True))
+        if outside:
+            errors["categories"] = "The sharing agreement does not cover all the information selected"
     if errors:
         raise ValidationError(errors)
     if evidence is not None:
@@ -234,6 +238,8 @@ def decide_lawful_basis(
 ) -> LawfulBasis:
     """An information governance officer approves or refuses. Nobody decides their own request."""
     _require_ig(actor)
+    if actor.organisation_id != basis.person.registered_by_id:
+        raise PermissionDenied("Information governance of the organisation holding the record decides.")
     if basis.created_by_id == actor.user_id:
         raise PermissionDenied("Someone else must decide a lawful basis you asked for.")
     if not note.strip():
@@ -289,6 +295,8 @@ def break_glass(*, actor: Actor, person: Person, reason: str) -> BreakGlass:
 
 def review_break_glass(*, actor: Actor, glass: BreakGlass, outcome: str, note: str) -> BreakGlass:
     _require_ig(actor)
+    if actor.organisation_id not in (glass.organisation_id, glass.person.registered_by_id):
+        raise PermissionDenied("Information governance of the user's or the holder's organisation reviews this.")
     if glass.user_id == actor.user_id:
         raise PermissionDenied("Someone else must review your own break-glass.")
     if outcome not in BreakGlass.Outcome.values:
@@ -321,6 +329,8 @@ def request_access(*, actor: Actor, person: Person, reason: str) -> AccessReques
     governance officers and admins are e-mailed and see it in their queue."""
     if not works_with_people(actor):
         raise PermissionDenied("Your role does not work with people's records.")
+    if not access_to_person(actor=actor, person=person).restricted:
+        raise ValidationError("You can already see this record.")
     if len(reason.strip()) < MIN_REASON_LENGTH:
         raise ValidationError({"reason": "Explain why you need access (at least 20 characters)"})
     with transaction.atomic():

@@ -118,6 +118,7 @@ class TestPolicy:
             ends_on=date(2030, 1, 1),
         )
         agreement.parties.set([council, cab])
+        agreement.categories.set(cats(IDENTITY))
         services.record_consent(
             actor=actor_for(council_worker),
             person=person,
@@ -136,6 +137,39 @@ class TestPolicy:
         analyst = UserFactory(organisation=council, roles=[Role.PERFORMANCE_ANALYST])
         access = access_to_person(actor=actor_for(analyst), person=person)
         assert access.decide(IDENTITY).basis is Basis.NONE
+
+    def test_agreement_consent_gives_only_what_the_agreement_covers(
+        self, person, council, council_worker, cab, cab_adviser
+    ) -> None:
+        """SEC-15: consent under an agreement never reaches past the agreement's categories."""
+        agreement = SharingAgreement.objects.create(
+            name="Narrow ISA", purpose="Contact only", starts_on=date(2024, 1, 1)
+        )
+        agreement.parties.set([council, cab])
+        agreement.categories.set(cats(IDENTITY))
+        with pytest.raises(ValidationError, match="does not cover"):
+            services.record_consent(
+                actor=actor_for(council_worker),
+                person=person,
+                agreement=agreement,
+                categories=cats(IDENTITY, DRUGS_ALCOHOL),
+                purpose="x",
+                how_given="digital",
+                given_on=timezone.localdate(),
+            )
+        consent = services.record_consent(
+            actor=actor_for(council_worker),
+            person=person,
+            agreement=agreement,
+            categories=cats(IDENTITY),
+            purpose="x",
+            how_given="digital",
+            given_on=timezone.localdate(),
+        )
+        consent.categories.add(*cats(DRUGS_ALCOHOL))  # even if the ledger somehow says more
+        access = access_to_person(actor=actor_for(cab_adviser), person=person)
+        assert access.decide(IDENTITY).basis is Basis.CONSENT
+        assert access.decide(DRUGS_ALCOHOL).basis is Basis.NONE
 
 
 class TestRecordingConsent:
@@ -270,6 +304,18 @@ class TestLawfulBasis:
         assert access.decide(OFFENDING).basis is Basis.LAWFUL_BASIS
         assert access.decide(MONEY_DEBT).basis is Basis.NONE
 
+    def test_only_the_holders_information_governance_decides(self, person, jcp, jcp_coach) -> None:
+        """SEC-18: an IG officer of another organisation cannot approve access for themselves."""
+        basis = self._request(person, jcp_coach)
+        jcp_ig = UserFactory(organisation=jcp, roles=[Role.INFORMATION_GOVERNANCE])
+        with pytest.raises(PermissionDenied):
+            services.decide_lawful_basis(
+                actor=actor_for(jcp_ig), basis=basis, approve=True, note="Mine"
+            )
+        basis.refresh_from_db()
+        assert basis.status == LawfulBasis.Status.PENDING
+        assert access_to_person(actor=actor_for(jcp_coach), person=person).restricted
+
     def test_a_refused_basis_gives_nothing(self, person, jcp_coach, council_ig) -> None:
         basis = self._request(person, jcp_coach)
         services.decide_lawful_basis(
@@ -326,6 +372,21 @@ class TestBreakGlassAndRequests:
         assert response.status_code == 302
         glass.refresh_from_db()
         assert glass.reviewed_by == council_ig
+
+    def test_only_related_information_governance_reviews_break_glass(
+        self, person, cab, jcp_coach
+    ) -> None:
+        """SEC-19: an unrelated organisation's IG officer cannot sign off a break-glass."""
+        glass = services.break_glass(
+            actor=actor_for(jcp_coach), person=person, reason="Threat of eviction tonight; urgent."
+        )
+        cab_ig = UserFactory(organisation=cab, roles=[Role.INFORMATION_GOVERNANCE])
+        with pytest.raises(PermissionDenied):
+            services.review_break_glass(
+                actor=actor_for(cab_ig), glass=glass, outcome="appropriate", note=""
+            )
+        glass.refresh_from_db()
+        assert glass.reviewed_on is None
 
     def test_request_access_notifies_the_holding_organisation(
         self, person, council, jcp_coach, council_ig, django_capture_on_commit_callbacks

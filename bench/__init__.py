@@ -1,0 +1,1 @@
+"""Benchmarks: each is ``bench/<name>.py``, run as a script (see ``bench/README.md``)."""
