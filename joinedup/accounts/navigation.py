@@ -31,8 +31,21 @@ NAVIGATION: tuple[NavItem, ...] = (
                 Role.DATA_OFFICER,
             }
         ),
-        section=("people:", "sharing:record_consent", "sharing:request", "sharing:break_glass"),
+        section=(
+            "people:",
+            "assessments:",
+            "sharing:record_consent",
+            "sharing:request",
+            "sharing:break_glass",
+        ),
     ),
+    NavItem(
+        "Referrals",
+        "referrals:inbox",
+        frozenset({Role.KEY_WORKER, Role.PARTNER_PRACTITIONER, Role.TEAM_MANAGER}),
+        section=("referrals:",),
+    ),
+    NavItem("Service directory", "directory:search", section=("directory:",)),
     NavItem(
         "Information governance",
         "sharing:review_queue",

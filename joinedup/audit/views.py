@@ -8,8 +8,8 @@ from uuid import UUID
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from joinedup.accounts.roles import Role
 from joinedup.core.access import access, staff_with_roles

@@ -7,6 +7,9 @@ urlpatterns = [
     path("", include("joinedup.people.urls")),
     path("", include("joinedup.sharing.urls")),
     path("", include("joinedup.audit.urls")),
+    path("", include("joinedup.directory.urls")),
+    path("", include("joinedup.assessments.urls")),
+    path("", include("joinedup.referrals.urls")),
     path("admin/", admin.site.urls),
 ]
 

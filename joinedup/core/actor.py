@@ -62,6 +62,18 @@ class Actor:
         )
 
     @classmethod
+    def anonymous(cls, request: HttpRequest, *, process: str) -> Actor:
+        """A member of the public using a public form (no user), with the request's id and
+        address for the audit record."""
+        return cls(
+            user=None,
+            organisation_id=None,
+            request_id=getattr(request, "request_id", "") or uuid.uuid4().hex,
+            ip_address=client_ip(request),
+            process=process,
+        )
+
+    @classmethod
     def for_user(cls, user: Any, *, process: str) -> Actor:
         """An actor for a known user outside a request (a command run on their behalf)."""
         return cls(

@@ -8,9 +8,12 @@ from django.db import transaction
 
 from joinedup.accounts.models import Organisation, User
 
+from .assessments import build_assessments
 from .context import DemoContext
+from .directory import build_directory
 from .partnership import build_partnership
 from .people import build_people
+from .referrals import build_referrals
 from .sharing import build_sharing
 
 
@@ -34,6 +37,9 @@ def build_demo(*, seed: int, people: int) -> DemoSummary:
         organisations = build_partnership(ctx)
         households = build_people(ctx, count=people, organisations=organisations)
         build_sharing(ctx, organisations=organisations)
+        build_directory(ctx, organisations=organisations)
+        build_referrals(ctx, organisations=organisations)
+        build_assessments(ctx, organisations=organisations)
     return DemoSummary(
         organisations=len(organisations),
         staff=User.objects.count(),

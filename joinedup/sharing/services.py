@@ -115,9 +115,13 @@ def record_consent(
     if agreement is not None and not agreement.is_current(given_on):
         errors["agreement"] = "That sharing agreement is not in force"
     elif agreement is not None:
-        outside = {c.code for c in categories} - set(agreement.categories.values_list("code", flat=True))
+        outside = {c.code for c in categories} - set(
+            agreement.categories.values_list("code", flat=True)
+        )
         if outside:
-            errors["categories"] = "The sharing agreement does not cover all the information selected"
+            errors["categories"] = (
+                "The sharing agreement does not cover all the information selected"
+            )
     if errors:
         raise ValidationError(errors)
     if evidence is not None:
@@ -239,7 +243,9 @@ def decide_lawful_basis(
     """An information governance officer approves or refuses. Nobody decides their own request."""
     _require_ig(actor)
     if actor.organisation_id != basis.person.registered_by_id:
-        raise PermissionDenied("Information governance of the organisation holding the record decides.")
+        raise PermissionDenied(
+            "Information governance of the organisation holding the record decides."
+        )
     if basis.created_by_id == actor.user_id:
         raise PermissionDenied("Someone else must decide a lawful basis you asked for.")
     if not note.strip():
@@ -296,7 +302,9 @@ def break_glass(*, actor: Actor, person: Person, reason: str) -> BreakGlass:
 def review_break_glass(*, actor: Actor, glass: BreakGlass, outcome: str, note: str) -> BreakGlass:
     _require_ig(actor)
     if actor.organisation_id not in (glass.organisation_id, glass.person.registered_by_id):
-        raise PermissionDenied("Information governance of the user's or the holder's organisation reviews this.")
+        raise PermissionDenied(
+            "Information governance of the user's or the holder's organisation reviews this."
+        )
     if glass.user_id == actor.user_id:
         raise PermissionDenied("Someone else must review your own break-glass.")
     if outcome not in BreakGlass.Outcome.values:

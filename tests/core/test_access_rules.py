@@ -66,6 +66,10 @@ def test_public_routes_are_exactly_the_expected_ones() -> None:
             "password-reset/done/",
             "invitation/<uidb64>/<token>/",
             "invitation/accepted/",
+            "self-referral/",
+            "self-referral/check-your-answers/",
+            "self-referral/sent/",
+            "self-referral/<slug:step>/",
         ]
     )
 

@@ -105,10 +105,10 @@ class TestTheRecordAsEachPartnerSeesIt:
         ):
             url = reverse(name, args=[person.pk])
             assert client.get(url).status_code == 404, name
-            assert (
-                client.post(url, {"given_name": "Hacked", "family_name": "Hacked"}).status_code
-                == 404
-            ), name
+            # Read-only pages refuse POST outright (405); the others answer 404.
+            expected = 405 if name in ("people:timeline", "audit:person_access_log") else 404
+            response = client.post(url, {"given_name": "Hacked", "family_name": "Hacked"})
+            assert response.status_code == expected, name
         person.refresh_from_db()
         assert person.given_name == "Jordan"
 

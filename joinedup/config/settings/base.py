@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "joinedup.people",
     "joinedup.sharing",
     "joinedup.audit",
+    "joinedup.directory",
+    "joinedup.assessments",
+    "joinedup.referrals",
     "joinedup.demo",
 ]
 
@@ -144,6 +147,14 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "joinedup.core.views.csrf_failure"
+
+# Referrals: working days to answer one when neither the team nor the organisation sets a
+# target, and where residents' own referrals go (an organisation's name; empty: the first
+# co-located statutory partner).
+JOINEDUP_REFERRAL_RESPONSE_DAYS = env.int("REFERRAL_RESPONSE_DAYS", default=5)
+JOINEDUP_SELF_REFERRAL_ORGANISATION = env.str("SELF_REFERRAL_ORGANISATION", default="")
+# Public self-referral form: submissions allowed per client address per hour.
+JOINEDUP_SELF_REFERRAL_RATE = env.int("SELF_REFERRAL_RATE", default=5)
 
 # SEC-19: how long break-glass access lasts.
 JOINEDUP_BREAK_GLASS_HOURS = env.int("BREAK_GLASS_HOURS", default=4)

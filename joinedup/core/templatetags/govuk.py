@@ -12,3 +12,9 @@ register = template.Library()
 def widget_attr(field: BoundField, name: str) -> str:
     """An attribute set on a field's widget (e.g. ``class`` or ``autocomplete``), or ''."""
     return str(field.field.widget.attrs.get(name, ""))
+
+
+@register.filter
+def get_item(mapping: dict[str, object], key: str) -> object:
+    """``mapping|get_item:key`` — a dictionary value by a variable key."""
+    return mapping.get(key, "")

@@ -1,0 +1,1 @@
+"""Assessment scales, assessments and the complexity RAG rating (F6)."""

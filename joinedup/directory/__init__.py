@@ -1,0 +1,1 @@
+"""The partner service directory (F12), in the Open Referral UK shape."""
