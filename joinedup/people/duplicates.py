@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
 
 from .identifiers import PostcodeParts, date_swaps, normalise_postcode, postcode_parts
 from .models import Person, PersonName
@@ -60,9 +60,16 @@ def candidate_people(terms: SearchTerms) -> QuerySet[Person]:
     query = Q()
     rough: list[When] = []
     family_key = normalise_name(terms.family_name)
+    alias_ids: list[object] = []
     if family_key:
-        aliases = PersonName.objects.filter(person_id=OuterRef("pk"), family_name_key=family_key)
-        query |= Q(family_name_key=family_key) | Q(Exists(aliases))
+        # People who used this family name before: a short list from the index, so the main
+        # query needs no correlated subquery.
+        alias_ids = list(
+            PersonName.objects.filter(family_name_key=family_key)
+            .values_list("person_id", flat=True)
+            .distinct()[:CANDIDATE_LIMIT]
+        )
+        query |= Q(family_name_key=family_key) | Q(pk__in=alias_ids)
         rough.append(When(family_name_key=family_key, then=Value(40)))
         code = soundex(family_key)
         if code:
@@ -78,11 +85,14 @@ def candidate_people(terms: SearchTerms) -> QuerySet[Person]:
     parts = []
     if family_key:
         parts.append(Case(*rough, default=Value(0), output_field=IntegerField()))
-        parts.append(
-            Case(
-                When(Exists(aliases), then=Value(35)), default=Value(0), output_field=IntegerField()
+        if alias_ids:
+            parts.append(
+                Case(
+                    When(pk__in=alias_ids, then=Value(35)),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
             )
-        )
         if soundex(family_key):
             parts.append(
                 Case(
@@ -113,7 +123,16 @@ def candidate_people(terms: SearchTerms) -> QuerySet[Person]:
     return (
         Person.objects.active()
         .filter(query)
-        .annotate(rough_rank=rank, alias_match=Exists(aliases) if family_key else Value(False))
+        .annotate(
+            rough_rank=rank,
+            alias_match=Case(
+                When(pk__in=alias_ids, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+            if alias_ids
+            else Value(False),
+        )
         .only(*SCORING_FIELDS)
         .order_by("-rough_rank", "family_name_key", "given_name")[:CANDIDATE_LIMIT]
     )
