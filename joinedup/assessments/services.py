@@ -19,9 +19,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from joinedup.audit.services import record_event
-from joinedup.people.services import RECORD_KEEPING_ROLES
 from joinedup.sharing.categories import IDENTITY
-from joinedup.sharing.policy import access_to_person, works_with_people
+from joinedup.sharing.policy import RECORD_KEEPING_ROLES, access_to_person, works_with_people
 
 from .defaults import MotivatorTag
 from .models import (

@@ -12,9 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from joinedup.accounts.roles import Role
 from joinedup.audit.services import record_event
-from joinedup.sharing.policy import access_to_person, works_with_people
+from joinedup.sharing.policy import RECORD_KEEPING_ROLES, access_to_person, works_with_people
 
 from .identifiers import normalise_nhs_number, normalise_ni_number, normalise_postcode
 from .models import (
@@ -33,8 +32,6 @@ from .names import normalise_name, soundex
 if TYPE_CHECKING:
     from joinedup.core.actor import Actor
 
-#: Roles that add people and change their records.
-RECORD_KEEPING_ROLES = frozenset({Role.KEY_WORKER, Role.PARTNER_PRACTITIONER, Role.TEAM_MANAGER})
 EDITABLE_FIELDS = frozenset(Person.FIELD_CATEGORIES)
 
 

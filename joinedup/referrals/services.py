@@ -16,13 +16,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from joinedup.accounts.models import Organisation, Team
-from joinedup.accounts.roles import Role
 from joinedup.audit.services import record_event
 from joinedup.core.working_days import add_working_days
 from joinedup.directory.needs import NeedArea
 from joinedup.people.identifiers import normalise_postcode
 from joinedup.sharing.categories import IDENTITY
-from joinedup.sharing.policy import access_to_person, works_with_people
+from joinedup.sharing.policy import RECORD_KEEPING_ROLES, access_to_person, works_with_people
 
 from .models import Referral, ReferralNeed, ResponseTarget
 
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
     from joinedup.directory.models import Service
     from joinedup.people.models import Person
 
-RECORD_KEEPING_ROLES = frozenset({Role.KEY_WORKER, Role.PARTNER_PRACTITIONER, Role.TEAM_MANAGER})
 #: Crockford's base32 without look-alikes: references are read out over the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 

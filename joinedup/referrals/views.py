@@ -20,20 +20,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from joinedup.accounts.roles import Role
 from joinedup.core.access import PUBLIC, access, staff_with_roles
 from joinedup.core.actor import Actor
 from joinedup.core.forms import add_service_errors
 from joinedup.core.request_meta import client_ip
 from joinedup.directory.needs import NeedArea
 from joinedup.people.selectors import person_for_change
-from joinedup.sharing.policy import PERSON_ROLES
+from joinedup.sharing.policy import PERSON_ROLES, RECORD_KEEPING_ROLES
 
 from . import forms as referral_forms
 from . import selectors, services
 
 PEOPLE_STAFF = staff_with_roles(*PERSON_ROLES)
-RECORD_KEEPERS = staff_with_roles(Role.KEY_WORKER, Role.PARTNER_PRACTITIONER, Role.TEAM_MANAGER)
+RECORD_KEEPERS = staff_with_roles(*RECORD_KEEPING_ROLES)
 SESSION_KEY = "joinedup_self_referral"
 DONE_KEY = "joinedup_self_referral_done"
 #: A human takes longer than this from the first question to sending.

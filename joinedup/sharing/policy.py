@@ -51,6 +51,8 @@ PERSON_ROLES = frozenset(
         Role.DATA_OFFICER,
     }
 )
+#: Roles that add people, change records, record consent and make referrals.
+RECORD_KEEPING_ROLES = frozenset({Role.KEY_WORKER, Role.PARTNER_PRACTITIONER, Role.TEAM_MANAGER})
 #: Roles that may break the glass in an emergency.
 BREAK_GLASS_ROLES = frozenset({Role.KEY_WORKER, Role.PARTNER_PRACTITIONER, Role.TEAM_MANAGER})
 

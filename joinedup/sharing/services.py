@@ -28,13 +28,12 @@ from .models import (
     LawfulBasis,
     SharingAgreement,
 )
-from .policy import BREAK_GLASS_ROLES, access_to_person, works_with_people
+from .policy import BREAK_GLASS_ROLES, RECORD_KEEPING_ROLES, access_to_person, works_with_people
 
 if TYPE_CHECKING:
     from joinedup.core.actor import Actor
     from joinedup.people.models import Person
 
-RECORD_KEEPING_ROLES = frozenset({Role.KEY_WORKER, Role.PARTNER_PRACTITIONER, Role.TEAM_MANAGER})
 EVIDENCE_TYPES = {
     ".pdf": "application/pdf",
     ".jpg": "image/jpeg",
