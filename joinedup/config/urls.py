@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("joinedup.directory.urls")),
     path("", include("joinedup.assessments.urls")),
     path("", include("joinedup.referrals.urls")),
+    path("", include("joinedup.triage.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -122,6 +122,37 @@ def register_person(
     return person
 
 
+def record_involvement(*, actor: Actor, person: Person) -> Involvement:
+    """Record that the actor's organisation now works with the person (shown to everyone who
+    finds them, "which agencies are involved"). Returns the open involvement, creating it only
+    if there is none. Needs a basis for the person's identity."""
+    _require_record_keeper(actor)
+    access = access_to_person(actor=actor, person=person)
+    if not access.allows(IDENTITY):
+        raise PermissionDenied("You have no basis to see this person's record.")
+    with transaction.atomic():
+        involvement, created = Involvement.objects.get_or_create(
+            person=person,
+            organisation_id=actor.org,
+            ended_on__isnull=True,
+            defaults={
+                "started_on": timezone.localdate(),
+                "created_by_id": actor.user_id,
+                "modified_by_id": actor.user_id,
+            },
+        )
+        if created:
+            record_event(
+                actor=actor,
+                action="update",
+                person_id=person.pk,
+                categories=[IDENTITY],
+                basis=access.audit_basis([IDENTITY])[0],
+                detail={"involvement": "started"},
+            )
+    return involvement
+
+
 def update_person(*, actor: Actor, person: Person, values: Mapping[str, Any]) -> list[str]:
     """Change fields of the core record. Each changed field's category must be visible to the
     actor (SEC-18). Returns the names of the fields that changed."""

@@ -21,7 +21,9 @@ from joinedup.core.working_days import add_working_days
 from joinedup.directory.needs import NeedArea
 from joinedup.people.identifiers import normalise_postcode
 from joinedup.sharing.categories import IDENTITY
+from joinedup.sharing.models import Consent
 from joinedup.sharing.policy import RECORD_KEEPING_ROLES, access_to_person, works_with_people
+from joinedup.sharing.services import record_consent_given_with_referral
 
 from .models import Referral, ReferralNeed, ResponseTarget
 
@@ -145,6 +147,17 @@ def refer_person(
         ).stamp(actor)
         referral.full_clean(exclude=["reference", "to_organisation", "person"])
         _save(referral, chosen)
+        if destination.organisation.pk != actor.org:
+            # The consent captured with the referral, in the person's consent ledger: the
+            # organisation referred to may see who they are and how to contact them.
+            record_consent_given_with_referral(
+                actor=actor,
+                person=person,
+                organisation=destination.organisation,
+                referral_reference=referral.reference,
+                given_on=timezone.localdate(now),
+                how_given=Consent.HowGiven.VERBAL,
+            )
         record_event(
             actor=actor,
             action="create",

@@ -30,6 +30,7 @@ from joinedup.sharing.policy import PERSON_ROLES, RECORD_KEEPING_ROLES
 
 from . import forms as referral_forms
 from . import selectors, services
+from .models import Referral
 
 PEOPLE_STAFF = staff_with_roles(*PERSON_ROLES)
 RECORD_KEEPERS = staff_with_roles(*RECORD_KEEPING_ROLES)
@@ -87,11 +88,18 @@ def sent(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     referral = selectors.referral_detail(actor=actor, referral_id=referral_id)
+    # The triage app adds the reverse one-to-one ``triage`` when a triage has started.
+    triage = getattr(referral, "triage", None)
+    keeps_records = request.user.has_any_role(RECORD_KEEPING_ROLES)  # type: ignore[union-attr]
     return render(
         request,
         "referrals/detail.html",
         {
             "referral": referral,
+            "triage_started": triage is not None,
+            "triage_complete": triage is not None and triage.completed_on is not None,
+            "triage_possible": keeps_records
+            and referral.status in (*Referral.OPEN_STATUSES, Referral.Status.ACCEPTED),
             "receiving": referral.to_organisation_id == actor.organisation_id,
             "decline_form": referral_forms.DeclineForm(),
             "close_form": referral_forms.CloseForm(),

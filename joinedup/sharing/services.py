@@ -157,6 +157,54 @@ def record_consent(
     return consent
 
 
+def record_consent_given_with_referral(
+    *,
+    actor: Actor,
+    person: Person,
+    organisation: Organisation,
+    referral_reference: str,
+    given_on: date,
+    how_given: str,
+) -> Consent:
+    """Record the consent captured with a referral (F5): the person agreed that the
+    organisation the referral went to may see who they are and how to contact them. Identity
+    and contact only; anything more is for that organisation to ask for. Audited as a consent.
+
+    Two callers: a staff referral (the referrer has confirmed the person agreed; the actor may
+    see the person) and triage of a self-referral matched to an existing record (the resident
+    agreed on the online form; the actor cannot see the record yet, and this is what gives
+    them the basis to). The caller checks the referral was made with consent, and for a
+    self-referral that the practitioner has checked with the resident the record is theirs."""
+    if not works_with_people(actor) or not _has_role(actor, RECORD_KEEPING_ROLES):
+        raise PermissionDenied("Your role does not record consent.")
+    identity = InformationCategory.objects.get(code=IDENTITY)
+    with transaction.atomic():
+        consent = Consent(
+            person=person,
+            purpose=f"Referral {referral_reference}: to contact them and find the right help.",
+            how_given=how_given,
+            given_on=given_on,
+            recorded_by_organisation_id=actor.org,
+        ).stamp(actor)
+        consent.save()
+        consent.organisations.set([organisation])
+        consent.categories.set([identity])
+        record_event(
+            actor=actor,
+            action="consent",
+            person_id=person.pk,
+            categories=[IDENTITY],
+            basis="consent" if organisation.pk == actor.org else "own_organisation",
+            detail={
+                "consent": str(consent.pk),
+                "organisations": [organisation.name],
+                "referral": referral_reference,
+                "how_given": how_given,
+            },
+        )
+    return consent
+
+
 def withdraw_consent(*, actor: Actor, consent: Consent, reason: str) -> Consent:
     """Withdrawal takes effect on the next request anyone makes (SEC-15)."""
     access = _require_identity_access(actor, consent.person)

@@ -38,7 +38,7 @@ def find(page, family_name: str) -> None:  # type: ignore[no-untyped-def]
     page.get_by_role("button", name="Search").click()
 
 
-def test_partners_see_one_person_as_consent_says(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_partners_see_one_person_as_consent_says(live_server, page, shipped_defaults) -> None:  # type: ignore[no-untyped-def]
     council = OrganisationFactory(name="Northvale Borough Council")
     cab = OrganisationFactory(name="Citizens Advice Northvale")
     jcp = OrganisationFactory(name="Jobcentre Plus Northvale")

@@ -283,3 +283,23 @@ class TestSelfReferral:
         response = client.get(reverse("referrals:self_referral_check"))
         assert response["Location"] == reverse("referrals:self_referral_start")
         assert client.get("/self-referral/not-a-step/").status_code == 404
+
+
+def test_date_questions_have_day_month_and_year_boxes_that_keep_what_was_typed(council) -> None:
+    """GOV.UK date input: three boxes, each labelled, named as the form reads them, and what
+    the resident typed is still there when an error is shown."""
+    client = Client()
+    client.post(reverse("referrals:self_referral_start"))
+    url = reverse("referrals:self_referral_step", args=["date-of-birth"])
+    html = client.get(url).content.decode()
+    for part, label in (("0", "Day"), ("1", "Month"), ("2", "Year")):
+        assert (
+            f'<label class="govuk-label govuk-date-input__label" for="id_date_of_birth_{part}">{label}</label>'
+            in html
+        )
+        assert f'name="date_of_birth_{part}"' in html
+    html = client.post(
+        url, {"date_of_birth_0": "31", "date_of_birth_1": "2", "date_of_birth_2": "1990"}
+    ).content.decode()
+    assert "must be a real date" in html
+    assert 'name="date_of_birth_0" type="text" inputmode="numeric" value="31"' in html

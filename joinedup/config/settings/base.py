@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "joinedup.directory",
     "joinedup.assessments",
     "joinedup.referrals",
+    "joinedup.triage",
     "joinedup.demo",
 ]
 
