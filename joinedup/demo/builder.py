@@ -15,6 +15,7 @@ from .partnership import build_partnership
 from .people import build_people
 from .referrals import build_referrals
 from .sharing import build_sharing
+from .triage import build_triages
 
 
 class DemoAlreadyBuiltError(Exception):
@@ -40,6 +41,7 @@ def build_demo(*, seed: int, people: int) -> DemoSummary:
         build_directory(ctx, organisations=organisations)
         build_referrals(ctx, organisations=organisations)
         build_assessments(ctx, organisations=organisations)
+        build_triages(ctx, organisations=organisations)
     return DemoSummary(
         organisations=len(organisations),
         staff=User.objects.count(),

@@ -53,7 +53,7 @@ class MatchForm(forms.Form):
         return data
 
 
-class PickOneField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class PickOneField(forms.ModelChoiceField):
     """A model choice whose bad value (not an id at all, or not in the list) always gets the
     field's own "invalid_choice" message, never the id field's technical one."""
 

@@ -264,13 +264,17 @@ def key_worker_choices(*, organisation_id: Any) -> list[User]:
     )
 
 
-def _outcome_for_referrer(triage: Triage, service: Service | None) -> str:
-    when = f"Triaged on {timezone.localdate():%-d %B %Y} by {triage.organisation.name}."
-    if triage.outcome == Triage.Outcome.OPEN_CASE:
+def outcome_for_referrer(
+    *, organisation_name: str, outcome: str, service: Service | None, day: date
+) -> str:
+    """What the referrer is told (the closed loop): the outcome, never the reason for no
+    further action, which may be sensitive."""
+    when = f"Triaged on {day:%-d %B %Y} by {organisation_name}."
+    if outcome == Triage.Outcome.OPEN_CASE:
         return f"{when} A case is being opened with a key worker."
-    if triage.outcome == Triage.Outcome.SIGNPOST and service is not None:
+    if outcome == Triage.Outcome.SIGNPOST and service is not None:
         return f"{when} Signposted to {service.name} ({service.organisation.name})."
-    return f"{when} No further action. Contact {triage.organisation.name} for details."
+    return f"{when} No further action. Contact {organisation_name} for details."
 
 
 def complete_triage(
@@ -363,7 +367,12 @@ def complete_triage(
         close_referral(
             actor=actor,
             referral=locked.referral,
-            outcome=_outcome_for_referrer(locked, service),
+            outcome=outcome_for_referrer(
+                organisation_name=locked.organisation.name,
+                outcome=outcome,
+                service=service,
+                day=timezone.localdate(),
+            ),
         )
         record_event(
             actor=actor,
