@@ -232,3 +232,23 @@ def test_handoffs_show_mine_or_everyone_s(assessed, council, council_worker) -> 
     assert colleague.full_name in html and re.search(r"Alex O&#x27;Neill", html)
     theirs = client_for(colleague).get(reverse("triage:handoffs")).content.decode()
     assert "Alex O&#x27;Neill" in theirs
+
+
+def test_the_referral_page_leads_each_role_to_the_triage_it_may_see(
+    assessed, council, council_worker
+) -> None:
+    url = reverse("referrals:detail", args=[assessed.pk])
+    keeper = client_for(council_worker).get(url).content.decode()
+    assert "Continue the triage" in keeper
+    assert reverse("triage:start", args=[assessed.pk]) in keeper
+    ig = UserFactory(organisation=council, roles=[Role.INFORMATION_GOVERNANCE])
+    page = client_for(ig).get(url).content.decode()
+    assert "See the triage" in page and reverse("triage:outcome", args=[assessed.pk]) in page
+    services.complete_triage(
+        actor=actor_for(council_worker),
+        triage=Triage.objects.get(),
+        outcome="no_further_action",
+        reason="Moved away.",
+    )
+    done = client_for(council_worker).get(url).content.decode()
+    assert "See the triage" in done and "Close with the outcome" not in done
