@@ -63,23 +63,3 @@ def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     page.set_default_timeout(15_000)
     yield page
     context.close()
-
-
-@pytest.fixture
-def shipped_defaults() -> None:
-    """The information categories, assessment scale and rating rules that data migrations
-    ship. A transactional test's flush removes them for the browser tests that follow, so put
-    them back (with the migrations' own functions) when they are missing."""
-    import importlib
-
-    from django.apps import apps
-
-    from joinedup.assessments.models import AssessmentScale
-    from joinedup.sharing.models import InformationCategory
-
-    for model, migration in (
-        (InformationCategory, "joinedup.sharing.migrations.0002_default_categories"),
-        (AssessmentScale, "joinedup.assessments.migrations.0002_default_scale_and_rules"),
-    ):
-        if not model.objects.exists():
-            importlib.import_module(migration).add_defaults(apps, None)

@@ -107,7 +107,7 @@ class TestStaffReferrals:
 )
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_accept_and_decline_have_one_winner(
-    person, council_worker, cab, cab_adviser
+    shipped_defaults, person, council_worker, cab, cab_adviser
 ) -> None:  # type: ignore[no-untyped-def]
     """REL-01: two people answering at once: one wins, the other is told, nothing is lost."""
     referral = refer(person, council_worker, cab)

@@ -3,15 +3,18 @@ the outcome, with the sharing policy and audit (F5, F6, F12; REL-01)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
 from joinedup.accounts.roles import Role
 from joinedup.assessments.models import Assessment, ComplexityRating
+from joinedup.assessments.selectors import active_scale
 from joinedup.audit.models import AuditEvent
 from joinedup.people.models import Involvement, Person
 from joinedup.people.services import register_person
@@ -340,3 +343,49 @@ class TestOutcome:
         assert Triage.objects.get().outcome == "no_further_action"
         events = AuditEvent.objects.filter(detail__triage=str(started.pk), action="update")
         assert events.filter(detail__outcome="no_further_action").count() == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs real row locks across connections; runs in make test-postgres",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_practitioners_completing_one_triage_have_one_winner(
+    shipped_defaults, council, council_worker
+) -> None:  # type: ignore[no-untyped-def]
+    """REL-01: both press "Complete the triage" at once: one outcome wins, the other is told."""
+    scale = active_scale()
+    referral = self_referral()
+    services.match_referral_to_person(
+        actor=actor_for(council_worker), referral=referral, person_id=None, shown=[]
+    )
+    triage = _triage(Referral.objects.get(), council_worker, scale, housing=2)
+    colleague = UserFactory(organisation=council, roles=[Role.KEY_WORKER])
+    results: list[str] = []
+
+    def complete(outcome: str) -> None:
+        try:
+            services.complete_triage(
+                actor=actor_for(council_worker if outcome == "open_case" else colleague),
+                triage=triage,
+                outcome=outcome,
+                key_worker=council_worker,
+                reason="Moved away.",
+            )
+            results.append(outcome)
+        except services.TriageAlreadyCompletedError:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=complete, args=(o,)) for o in ("open_case", "no_further_action")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count("refused") == 1
+    winner = next(r for r in results if r != "refused")
+    assert Triage.objects.get().outcome == winner
+    assert Referral.objects.get().status == Referral.Status.CLOSED
