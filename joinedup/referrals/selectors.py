@@ -129,3 +129,16 @@ def referral_detail(*, actor: Actor, referral_id: Any) -> Referral:
             detail={"page": "referral", "referral": referral.reference},
         )
     return referral
+
+
+def triage_progress(*, referral: Referral) -> str:
+    """How far the referral's triage has gone: "none", "started" or "complete". Only the state,
+    no personal data (the triage app adds the reverse one-to-one ``triage``)."""
+    found = list(
+        Referral.objects.filter(pk=referral.pk, triage__isnull=False).values_list(
+            "triage__completed_on", flat=True
+        )[:1]
+    )
+    if not found:
+        return "none"
+    return "started" if found[0] is None else "complete"

@@ -23,9 +23,13 @@ from joinedup.people.identifiers import normalise_postcode
 from joinedup.sharing.categories import IDENTITY
 from joinedup.sharing.models import Consent
 from joinedup.sharing.policy import RECORD_KEEPING_ROLES, access_to_person, works_with_people
-from joinedup.sharing.services import record_consent_given_with_referral
+from joinedup.sharing.services import (
+    record_consent_given_with_referral,
+    withdraw_referral_consents,
+)
 
 from .models import Referral, ReferralNeed, ResponseTarget
+from .selectors import triage_progress
 
 if TYPE_CHECKING:
     from joinedup.core.actor import Actor
@@ -157,6 +161,7 @@ def refer_person(
                 referral_reference=referral.reference,
                 given_on=timezone.localdate(now),
                 how_given=Consent.HowGiven.VERBAL,
+                basis=access.audit_basis([IDENTITY])[0],
             )
         record_event(
             actor=actor,
@@ -287,12 +292,33 @@ def accept_referral(*, actor: Actor, referral: Referral) -> Referral:
 
 
 def decline_referral(*, actor: Actor, referral: Referral, reason: str) -> Referral:
+    """Decline with a reason the referrer sees. The consent captured with the referral for the
+    declining organisation is withdrawn: it no longer needs to see the person."""
     if not reason.strip():
         raise ValidationError({"reason": "Enter why you are declining the referral"})
-    return _answer(actor=actor, referral=referral, status=Referral.Status.DECLINED, reason=reason)
+    with transaction.atomic():
+        declined = _answer(
+            actor=actor, referral=referral, status=Referral.Status.DECLINED, reason=reason
+        )
+        if declined.person_id is not None:
+            withdraw_referral_consents(
+                actor=actor,
+                person_id=declined.person_id,
+                referral_reference=declined.reference,
+                organisation_id=declined.to_organisation_id,
+            )
+    return declined
 
 
-def close_referral(*, actor: Actor, referral: Referral, outcome: str) -> Referral:
+def close_referral(
+    *, actor: Actor, referral: Referral, outcome: str, by_triage: bool = False
+) -> Referral:
+    """Close with what happened, for the referrer. A referral whose triage has started is
+    closed by completing the triage (``by_triage``), so the triage is never left half done."""
     if not outcome.strip():
         raise ValidationError({"outcome": "Enter what happened, so the referrer knows"})
+    if not by_triage and triage_progress(referral=referral) == "started":
+        raise ValidationError(
+            {"outcome": "This referral is being triaged. Complete the triage to close it"}
+        )
     return _answer(actor=actor, referral=referral, status=Referral.Status.CLOSED, outcome=outcome)

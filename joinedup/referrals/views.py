@@ -88,16 +88,15 @@ def sent(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     referral = selectors.referral_detail(actor=actor, referral_id=referral_id)
-    # The triage app adds the reverse one-to-one ``triage`` when a triage has started.
-    triage = getattr(referral, "triage", None)
+    progress = selectors.triage_progress(referral=referral)
     keeps_records = request.user.has_any_role(RECORD_KEEPING_ROLES)  # type: ignore[union-attr]
     return render(
         request,
         "referrals/detail.html",
         {
             "referral": referral,
-            "triage_started": triage is not None,
-            "triage_complete": triage is not None and triage.completed_on is not None,
+            "triage_started": progress != "none",
+            "triage_complete": progress == "complete",
             "triage_possible": keeps_records
             and referral.status in (*Referral.OPEN_STATUSES, Referral.Status.ACCEPTED),
             "receiving": referral.to_organisation_id == actor.organisation_id,

@@ -115,6 +115,12 @@ class Consent(BaseModel):
         "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     expires_on = models.DateField(null=True, blank=True)
+    referral_reference = models.CharField(
+        max_length=12,
+        blank=True,
+        db_index=True,
+        help_text="The referral this consent was captured with, if any.",
+    )
     evidence = models.FileField(upload_to="consent-evidence/%Y/%m/", blank=True, max_length=300)
     withdrawn_on = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(

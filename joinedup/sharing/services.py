@@ -165,6 +165,7 @@ def record_consent_given_with_referral(
     referral_reference: str,
     given_on: date,
     how_given: str,
+    basis: str,
 ) -> Consent:
     """Record the consent captured with a referral (F5): the person agreed that the
     organisation the referral went to may see who they are and how to contact them. Identity
@@ -174,7 +175,12 @@ def record_consent_given_with_referral(
     see the person) and triage of a self-referral matched to an existing record (the resident
     agreed on the online form; the actor cannot see the record yet, and this is what gives
     them the basis to). The caller checks the referral was made with consent, and for a
-    self-referral that the practitioner has checked with the resident the record is theirs."""
+    self-referral that the record matches the referral closely and that the practitioner has
+    checked with the resident it is theirs. ``basis`` is the actor's basis for the record, for
+    the audit event ("consent" when this consent is what gives it).
+
+    The consent lasts ``REFERRAL_CONSENT_DAYS`` (365) from the referral, and is withdrawn when
+    the referral is declined (``withdraw_referral_consents``)."""
     if not works_with_people(actor) or not _has_role(actor, RECORD_KEEPING_ROLES):
         raise PermissionDenied("Your role does not record consent.")
     identity = InformationCategory.objects.get(code=IDENTITY)
@@ -184,6 +190,8 @@ def record_consent_given_with_referral(
             purpose=f"Referral {referral_reference}: to contact them and find the right help.",
             how_given=how_given,
             given_on=given_on,
+            expires_on=given_on + timedelta(days=settings.JOINEDUP_REFERRAL_CONSENT_DAYS),
+            referral_reference=referral_reference,
             recorded_by_organisation_id=actor.org,
         ).stamp(actor)
         consent.save()
@@ -194,7 +202,7 @@ def record_consent_given_with_referral(
             action="consent",
             person_id=person.pk,
             categories=[IDENTITY],
-            basis="consent" if organisation.pk == actor.org else "own_organisation",
+            basis=basis,
             detail={
                 "consent": str(consent.pk),
                 "organisations": [organisation.name],
@@ -203,6 +211,41 @@ def record_consent_given_with_referral(
             },
         )
     return consent
+
+
+def withdraw_referral_consents(
+    *, actor: Actor, person_id: Any, referral_reference: str, organisation_id: Any
+) -> int:
+    """Withdraw the consents captured with a referral for the organisation it went to, when
+    that organisation declines it: it has no more need to see the person. Returns how many
+    were withdrawn; each is audited. (The caller has checked the actor answers the referral.)"""
+    withdrawn = 0
+    with transaction.atomic():
+        consents = Consent.objects.select_for_update().filter(
+            person_id=person_id,
+            referral_reference=referral_reference,
+            organisations=organisation_id,
+            withdrawn_on__isnull=True,
+        )
+        for consent in consents:
+            consent.withdrawn_on = timezone.now()
+            consent.withdrawn_by = actor.user
+            consent.withdrawal_reason = f"Referral {referral_reference} was declined."
+            consent.stamp(actor).save()
+            record_event(
+                actor=actor,
+                action="consent",
+                person_id=person_id,
+                categories=[IDENTITY],
+                basis="consent",
+                detail={
+                    "consent": str(consent.pk),
+                    "withdrawn": True,
+                    "referral": referral_reference,
+                },
+            )
+            withdrawn += 1
+    return withdrawn
 
 
 def withdraw_consent(*, actor: Actor, consent: Consent, reason: str) -> Consent:

@@ -98,7 +98,8 @@ class OutcomeForm(forms.Form):
         required=False,
     )
     handoff_note = forms.CharField(
-        label="Note for the key worker or service (optional)",
+        label="Note (optional)",
+        help_text="For the key worker or the service. Kept with the triage.",
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -24,7 +24,7 @@ from joinedup.people.selectors import PersonSummary, possible_duplicates
 from joinedup.referrals.models import Referral
 from joinedup.referrals.selectors import referral_detail
 from joinedup.sharing.categories import IDENTITY
-from joinedup.sharing.policy import access_to_person, works_with_people
+from joinedup.sharing.policy import access_to_people, access_to_person, works_with_people
 
 from .models import Triage
 
@@ -86,11 +86,9 @@ def match_candidates(*, actor: Actor, referral: Referral) -> list[PersonSummary]
     return possible_duplicates(actor=actor, terms=terms)
 
 
-def triage_of_referral(*, referral: Referral) -> Triage | None:
-    """The referral's triage, if one has started (no personal data: the caller has the
-    referral through ``referral_for_triage``)."""
+def _triage_of_referral(referral: Referral) -> Triage | None:
     return (
-        Triage.objects.select_related("assessment", "key_worker", "signposted_service")
+        Triage.objects.select_related("assessment", "key_worker", "signposted_service", "person")
         .filter(referral=referral)
         .first()
     )
@@ -128,7 +126,7 @@ def triage_summary(*, actor: Actor, referral: Referral) -> TriageSummary:
     """The triage of a referral made to the actor's organisation: its assessment with the
     complexity rating and its explanation, the needs it identified and the services suggested
     for each, and the outcome once recorded. Audited."""
-    triage = triage_of_referral(referral=referral)
+    triage = _triage_of_referral(referral)
     if triage is None or triage.organisation_id != actor.organisation_id:
         raise Http404("No triage yet.")
     assessment = assessment_detail(actor=actor, assessment_id=triage.assessment_id)
@@ -139,13 +137,14 @@ def triage_summary(*, actor: Actor, referral: Referral) -> TriageSummary:
         assessment=assessment,
         needs=need_suggestions(needs=list(triage.identified_needs), asked_for=asked),
     )
+    basis = access_to_person(actor=actor, person=triage.person).audit_basis([IDENTITY])[0]
     with transaction.atomic():
         record_event(
             actor=actor,
             action="view",
             person_id=triage.person_id,
             categories=[IDENTITY],
-            basis="own_organisation",
+            basis=basis,
             detail={"page": "triage", "triage": str(triage.pk), "referral": referral.reference},
         )
     return summary
@@ -168,6 +167,8 @@ def handoffs_waiting(*, actor: Actor, mine_only: bool, page: Any = 1) -> Page[Tr
         "completed_on"
     )
     result = Paginator(listing, PAGE_SIZE).get_page(page)
+    shown = list(result.object_list)
+    access = access_to_people(actor=actor, people=[t.person for t in shown])
     with transaction.atomic():
         record_events(
             actor=actor,
@@ -176,10 +177,10 @@ def handoffs_waiting(*, actor: Actor, mine_only: bool, page: Any = 1) -> Page[Tr
                 AuditEntry(
                     person_id=t.person_id,
                     categories=[IDENTITY],
-                    basis="own_organisation",
+                    basis=access[t.person_id].audit_basis([IDENTITY])[0],
                     detail={"page": "handoffs waiting", "triage": str(t.pk)},
                 )
-                for t in result.object_list
+                for t in shown
             ],
         )
     return result

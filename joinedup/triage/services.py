@@ -35,7 +35,9 @@ from joinedup.assessments.services import AreaAnswer, active_rule_set, record_as
 from joinedup.audit.services import record_event
 from joinedup.directory.models import Service
 from joinedup.directory.needs import NeedArea
-from joinedup.people.models import Person
+from joinedup.people.identifiers import normalise_postcode
+from joinedup.people.models import Person, PersonName
+from joinedup.people.names import normalise_name
 from joinedup.people.services import record_involvement, register_person
 from joinedup.referrals.models import Referral
 from joinedup.referrals.services import (
@@ -83,6 +85,39 @@ def _lock_triageable(referral: Referral) -> Referral:
 
 
 # ----------------------------------------------------------------------------- 1. who is it
+
+CANNOT_MATCH_UNSEEN = (
+    "You cannot see that record, and the referral does not match it closely enough: the date "
+    "of birth and last name must be the same, and the postcode, phone number or email address. "
+    "Add a new record, or ask the organisation that holds it for access"
+)
+
+
+def _digits(value: str) -> str:
+    return "".join(c for c in value if c.isdigit())
+
+
+def strong_match(referral: Referral, person: Person) -> bool:
+    """Whether a referral matches a record closely enough to be matched without seeing it: the
+    same date of birth, the same last name (or one the person used before), and the same
+    postcode, phone number or email address. A name alone never is: anyone can type a name,
+    and matching records the resident's consent that lets the organisation see the record."""
+    if referral.date_of_birth is None or referral.date_of_birth != person.date_of_birth:
+        return False
+    family = normalise_name(referral.family_name)
+    families = {person.family_name_key} | set(
+        PersonName.objects.filter(person=person).values_list("family_name_key", flat=True)
+    )
+    if not family or family not in families:
+        return False
+    postcode = normalise_postcode(referral.postcode) if referral.postcode else None
+    phone = _digits(referral.phone)
+    email = referral.email.strip().lower()
+    return bool(
+        (postcode and postcode == person.postcode)
+        or (len(phone) >= 10 and phone == _digits(person.phone))
+        or (email and email == person.email.strip().lower())
+    )
 
 
 def match_referral_to_person(
@@ -134,6 +169,8 @@ def match_referral_to_person(
             except Person.DoesNotExist as exc:
                 raise ValidationError({"person": "That record is no longer available"}) from exc
             if not access_to_person(actor=actor, person=person).allows(IDENTITY):
+                if not strong_match(locked, person):
+                    raise ValidationError({"person": CANNOT_MATCH_UNSEEN})
                 record_consent_given_with_referral(
                     actor=actor,
                     person=person,
@@ -141,6 +178,7 @@ def match_referral_to_person(
                     referral_reference=locked.reference,
                     given_on=timezone.localdate(locked.received_on),
                     how_given=Consent.HowGiven.DIGITAL,
+                    basis="consent",
                 )
             record_involvement(actor=actor, person=person)
             matched = "existing record"
@@ -205,6 +243,12 @@ def record_triage_assessment(
         if existing is not None and existing.is_complete:
             raise TriageAlreadyCompletedError("This referral has already been triaged.")
         locked = _lock_triageable(referral)
+        if existing is None and Triage.objects.filter(referral_id=referral.pk).exists():
+            # Someone started this triage while we waited for the referral.
+            raise TriageAlreadyCompletedError(
+                "Someone else has just recorded the triage assessment. Open the referral again "
+                "to see it."
+            )
         person = Person.objects.get(pk=referral.person_id)
         assessment = record_assessment(
             actor=actor,
@@ -237,7 +281,7 @@ def record_triage_assessment(
             action="update" if existing else "create",
             person_id=person.pk,
             categories=[IDENTITY],
-            basis="own_organisation",
+            basis=access_to_person(actor=actor, person=person).audit_basis([IDENTITY])[0],
             detail={
                 "triage": str(triage.pk),
                 "referral": locked.reference,
@@ -316,11 +360,18 @@ def complete_triage(
             errors["service"] = "Select the service"
         elif service.archived_on is not None or service.status != Service.Status.ACTIVE:
             errors["service"] = "That service is not running. Select another"
+        elif send_referral and not service.accepting_referrals:
+            errors["send_referral"] = (
+                "That service is not taking referrals at the moment. Signpost without a "
+                "referral, or choose another service"
+            )
         if send_referral and not person_agreed:
             errors["person_agreed"] = "Confirm the person agreed to the referral"
         if len(handoff_note) > TEXT_MAX:
             errors["handoff_note"] = f"The note must be {TEXT_MAX} characters or fewer"
     else:
+        if len(handoff_note) > TEXT_MAX:
+            errors["handoff_note"] = f"The note must be {TEXT_MAX} characters or fewer"
         if not reason:
             errors["reason"] = "Enter why there is no further action"
         elif len(reason) > TEXT_MAX:
@@ -363,9 +414,11 @@ def complete_triage(
                 )
         else:
             locked.no_further_action_reason = reason
+            locked.handoff_note = handoff_note
         locked.stamp(actor).save()
         close_referral(
             actor=actor,
+            by_triage=True,
             referral=locked.referral,
             outcome=outcome_for_referrer(
                 organisation_name=locked.organisation.name,
@@ -379,7 +432,7 @@ def complete_triage(
             action="update",
             person_id=locked.person_id,
             categories=[IDENTITY],
-            basis="own_organisation",
+            basis=access_to_person(actor=actor, person=locked.person).audit_basis([IDENTITY])[0],
             detail={
                 "triage": str(locked.pk),
                 "referral": locked.referral.reference,

@@ -22,8 +22,8 @@ def triage_entries(person: Any) -> Iterable[TimelineEntry]:
             detail = f"Handed to {triage.key_worker.full_name} to open a case."
         elif triage.outcome == Triage.Outcome.SIGNPOST and triage.signposted_service is not None:
             detail = f"Signposted to {triage.signposted_service.name}."
-        else:
-            detail = f"No further action: {triage.no_further_action_reason}"
+        else:  # the reason stays on the triage, for the triaging organisation only
+            detail = "No further action."
         yield TimelineEntry(
             when=triage.completed_on,
             kind="triage",

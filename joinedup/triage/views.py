@@ -24,11 +24,11 @@ from joinedup.core.actor import Actor
 from joinedup.core.forms import add_service_errors
 from joinedup.directory.needs import NeedArea
 from joinedup.referrals.models import Referral
+from joinedup.referrals.selectors import triage_progress
 from joinedup.sharing.policy import PERSON_ROLES, RECORD_KEEPING_ROLES
 
 from . import selectors, services
 from .forms import NEW_RECORD, MatchForm, OutcomeForm
-from .models import Triage
 
 PEOPLE_STAFF = staff_with_roles(*PERSON_ROLES)
 RECORD_KEEPERS = staff_with_roles(*RECORD_KEEPING_ROLES)
@@ -37,10 +37,10 @@ RECORD_KEEPERS = staff_with_roles(*RECORD_KEEPING_ROLES)
 SHOWN_KEY = "joinedup_triage_shown"
 
 
-def _next_step(referral: Referral, triage: Triage | None) -> str:
+def _next_step(referral: Referral, progress: str) -> str:
     if referral.person_id is None:
         return "triage:match"
-    if triage is None:
+    if progress == "none":
         return "triage:assess"
     return "triage:outcome"
 
@@ -51,8 +51,8 @@ def start(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     """Take the practitioner to the next step of the referral's triage."""
     actor = Actor.from_request(request)
     referral = selectors.referral_for_triage(actor=actor, referral_id=referral_id)
-    triage = selectors.triage_of_referral(referral=referral)
-    return redirect(_next_step(referral, triage), referral_id=referral.pk)
+    progress = triage_progress(referral=referral)
+    return redirect(_next_step(referral, progress), referral_id=referral.pk)
 
 
 def _refuse_closed(request: HttpRequest, referral: Referral) -> HttpResponse | None:
@@ -124,8 +124,7 @@ def assess(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     referral = selectors.referral_for_triage(actor=actor, referral_id=referral_id)
     if referral.person_id is None:
         return redirect("triage:match", referral_id=referral.pk)
-    triage = selectors.triage_of_referral(referral=referral)
-    if triage is not None and triage.is_complete:
+    if triage_progress(referral=referral) == "complete":
         return redirect("triage:outcome", referral_id=referral.pk)
     refused = _refuse_closed(request, referral)
     if refused is not None:
@@ -174,7 +173,7 @@ def outcome(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     suggested for each, and the outcome. After the outcome, the triage's summary."""
     actor = Actor.from_request(request)
     referral = selectors.referral_for_triage(actor=actor, referral_id=referral_id)
-    if selectors.triage_of_referral(referral=referral) is None:
+    if triage_progress(referral=referral) == "none":
         return redirect("triage:start", referral_id=referral.pk)
     summary = selectors.triage_summary(actor=actor, referral=referral)
     triage = summary.triage

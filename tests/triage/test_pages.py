@@ -4,6 +4,7 @@ would; who may reach each page; bad input."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -97,7 +98,12 @@ def test_matching_an_existing_record_through_the_page(
 
     existing = register_person(
         actor=actor_for(cab_adviser),
-        values={"given_name": "Alex", "family_name": "O'Neill", "postcode": "NV2 3AB"},
+        values={
+            "given_name": "Alex",
+            "family_name": "O'Neill",
+            "date_of_birth": date(1990, 11, 4),
+            "postcode": "NV2 3AB",
+        },
     )
     referral = self_referral()
     client = client_for(council_worker)

@@ -389,3 +389,170 @@ def test_two_practitioners_completing_one_triage_have_one_winner(
     winner = next(r for r in results if r != "refused")
     assert Triage.objects.get().outcome == winner
     assert Referral.objects.get().status == Referral.Status.CLOSED
+
+
+class TestReviewFindings:
+    """Holes a second reviewer found, each pinned."""
+
+    def test_a_name_alone_never_matches_a_record_the_hub_cannot_see(
+        self, council, council_worker, cab_adviser
+    ) -> None:
+        stranger = register_person(
+            actor=actor_for(cab_adviser),
+            values={
+                "given_name": "Alex",
+                "family_name": "O'Neill",
+                "date_of_birth": date(1975, 1, 1),
+                "postcode": "NV9 9ZZ",
+            },
+        )
+        for changes in ({}, {"date_of_birth": date(1975, 1, 1)}):
+            referral = self_referral(**changes)
+            with pytest.raises(ValidationError) as error:
+                services.match_referral_to_person(
+                    actor=actor_for(council_worker),
+                    referral=referral,
+                    person_id=stranger.pk,
+                    shown=[stranger.pk],
+                    identity_checked=True,
+                )
+            assert "closely enough" in error.value.message_dict["person"][0]
+        assert not Consent.objects.exists()
+        assert access_to_person(actor=actor_for(council_worker), person=stranger).restricted
+        # The same date of birth and last name with the same phone number is strong enough.
+        Person.objects.filter(pk=stranger.pk).update(phone="07700 900982")
+        services.match_referral_to_person(
+            actor=actor_for(council_worker),
+            referral=referral,
+            person_id=stranger.pk,
+            shown=[stranger.pk],
+            identity_checked=True,
+        )
+        assert Consent.objects.get().referral_reference == referral.reference
+
+    def test_the_reason_for_no_further_action_stays_with_the_triaging_organisation(
+        self, started, council_worker, cab, cab_adviser
+    ) -> None:
+        from joinedup.people.selectors import person_timeline
+
+        services.complete_triage(
+            actor=actor_for(council_worker),
+            triage=started,
+            outcome="no_further_action",
+            reason="Suspected perpetrator living at the address.",
+        )
+        referral_services.refer_person(
+            actor=actor_for(council_worker),
+            person=started.person,
+            destination=referral_services.ReferralDestination(organisation=cab),
+            reason="Debt advice",
+            needs=["money_debt"],
+            urgency="routine",
+            consent_to_share=True,
+        )
+        _, _, entries, _ = person_timeline(
+            actor=actor_for(cab_adviser), person_id=started.person_id
+        )
+        triage_entries = [e for e in entries if e.kind == "triage"]
+        assert triage_entries and all("perpetrator" not in e.detail for e in triage_entries)
+        _, _, own, _ = person_timeline(actor=actor_for(council_worker), person_id=started.person_id)
+        assert any(e.kind == "triage" for e in own)
+
+    def test_two_first_assessments_at_once_give_a_clear_message_not_a_500(
+        self, council, council_worker, scale, monkeypatch
+    ) -> None:
+        referral = self_referral()
+        services.match_referral_to_person(
+            actor=actor_for(council_worker), referral=referral, person_id=None, shown=[]
+        )
+        referral = Referral.objects.get()
+        real_lock = services._lock_triageable
+        raced: list[bool] = []
+
+        def lock_after_a_colleague(target: Referral) -> Referral:
+            if not raced:  # a colleague's assessment lands while we wait for the lock
+                raced.append(True)
+                _triage(Referral.objects.get(), council_worker, scale, housing=2)
+            return real_lock(target)
+
+        monkeypatch.setattr(services, "_lock_triageable", lock_after_a_colleague)
+        with pytest.raises(services.TriageAlreadyCompletedError, match="Someone else"):
+            _triage(referral, council_worker, scale, offending=1)
+        # (In one test connection the colleague's write shares our transaction and is rolled
+        # back with it; on PostgreSQL it would have committed on its own connection.)
+        assert raced == [True]
+
+    def test_a_referral_being_triaged_is_closed_only_by_completing_the_triage(
+        self, started, council_worker
+    ) -> None:
+        with pytest.raises(ValidationError, match="being triaged"):
+            referral_services.close_referral(
+                actor=actor_for(council_worker), referral=started.referral, outcome="Done"
+            )
+        assert Referral.objects.get().status == Referral.Status.ACCEPTED
+
+    def test_consent_captured_with_a_referral_expires_and_is_withdrawn_on_decline(
+        self, person, council_worker, cab, cab_adviser
+    ) -> None:
+        referral = referral_services.refer_person(
+            actor=actor_for(council_worker),
+            person=person,
+            destination=referral_services.ReferralDestination(organisation=cab),
+            reason="Debt advice",
+            needs=["money_debt"],
+            urgency="routine",
+            consent_to_share=True,
+        )
+        consent = Consent.objects.get()
+        assert (consent.expires_on - consent.given_on).days == 365
+        event = AuditEvent.objects.filter(action="consent").latest("sequence")
+        assert event.basis == "own_organisation"  # the referrer's basis for the record
+        referral_services.decline_referral(
+            actor=actor_for(cab_adviser), referral=referral, reason="Full this month."
+        )
+        consent.refresh_from_db()
+        assert consent.withdrawn_on is not None and referral.reference in consent.withdrawal_reason
+        assert access_to_person(actor=actor_for(cab_adviser), person=person).restricted
+
+    def test_the_audit_names_the_referrer_s_own_basis(
+        self, person, council_worker, cab, cab_adviser, jcp
+    ) -> None:
+        referral_services.refer_person(
+            actor=actor_for(council_worker),
+            person=person,
+            destination=referral_services.ReferralDestination(organisation=cab),
+            reason="Debt advice",
+            needs=["money_debt"],
+            urgency="routine",
+            consent_to_share=True,
+        )
+        referral_services.refer_person(
+            actor=actor_for(cab_adviser),
+            person=person,
+            destination=referral_services.ReferralDestination(organisation=jcp),
+            reason="Work coach",
+            needs=["work_skills"],
+            urgency="routine",
+            consent_to_share=True,
+        )
+        event = AuditEvent.objects.filter(action="consent").latest("sequence")
+        assert event.basis == "consent" and event.detail["organisations"] == [jcp.name]
+
+    def test_a_service_not_taking_referrals_is_signposted_without_one(
+        self, started, council_worker, cab
+    ) -> None:
+        full = ServiceFactory(organisation=cab, accepting_referrals=False, needs=["money_debt"])
+        with pytest.raises(ValidationError) as error:
+            services.complete_triage(
+                actor=actor_for(council_worker),
+                triage=started,
+                outcome="signpost",
+                service=full,
+                send_referral=True,
+                person_agreed=True,
+            )
+        assert "send_referral" in error.value.message_dict
+        done = services.complete_triage(
+            actor=actor_for(council_worker), triage=started, outcome="signpost", service=full
+        )
+        assert done.onward_referral is None and done.signposted_service == full

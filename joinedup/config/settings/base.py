@@ -153,6 +153,9 @@ CSRF_FAILURE_VIEW = "joinedup.core.views.csrf_failure"
 # target, and where residents' own referrals go (an organisation's name; empty: the first
 # co-located statutory partner).
 JOINEDUP_REFERRAL_RESPONSE_DAYS = env.int("REFERRAL_RESPONSE_DAYS", default=5)
+# How long the consent captured with a referral lasts (identity and contact, for the
+# organisation referred to); it is withdrawn sooner if the referral is declined.
+JOINEDUP_REFERRAL_CONSENT_DAYS = env.int("REFERRAL_CONSENT_DAYS", default=365)
 JOINEDUP_SELF_REFERRAL_ORGANISATION = env.str("SELF_REFERRAL_ORGANISATION", default="")
 # Public self-referral form: submissions allowed per client address per hour.
 JOINEDUP_SELF_REFERRAL_RATE = env.int("SELF_REFERRAL_RATE", default=5)
