@@ -30,6 +30,7 @@ from ..assessments.conftest import answers
 from ..conftest import actor_for
 from ..directory.factories import ServiceFactory
 from ..factories import UserFactory
+from ..referrals.test_referrals import refer
 from .conftest import self_referral
 
 pytestmark = pytest.mark.django_db
@@ -142,15 +143,7 @@ class TestStaffReferralConsent:
     ) -> None:
         receiver = actor_for(cab_adviser)
         assert access_to_person(actor=receiver, person=person).restricted
-        referral_services.refer_person(
-            actor=actor_for(council_worker),
-            person=person,
-            destination=referral_services.ReferralDestination(organisation=cab),
-            reason="Debt advice",
-            needs=["money_debt"],
-            urgency="routine",
-            consent_to_share=True,
-        )
+        refer(person, council_worker, cab, reason="Debt advice", needs=["money_debt"])
         access = access_to_person(actor=receiver, person=person)
         assert access.allows(IDENTITY) and not access.allows(EQUALITY)
         consent = Consent.objects.get()
@@ -441,15 +434,7 @@ class TestReviewFindings:
             outcome="no_further_action",
             reason="Suspected perpetrator living at the address.",
         )
-        referral_services.refer_person(
-            actor=actor_for(council_worker),
-            person=started.person,
-            destination=referral_services.ReferralDestination(organisation=cab),
-            reason="Debt advice",
-            needs=["money_debt"],
-            urgency="routine",
-            consent_to_share=True,
-        )
+        refer(started.person, council_worker, cab, reason="Debt advice", needs=["money_debt"])
         _, _, entries, _ = person_timeline(
             actor=actor_for(cab_adviser), person_id=started.person_id
         )
@@ -494,15 +479,7 @@ class TestReviewFindings:
     def test_consent_captured_with_a_referral_expires_and_is_withdrawn_on_decline(
         self, person, council_worker, cab, cab_adviser
     ) -> None:
-        referral = referral_services.refer_person(
-            actor=actor_for(council_worker),
-            person=person,
-            destination=referral_services.ReferralDestination(organisation=cab),
-            reason="Debt advice",
-            needs=["money_debt"],
-            urgency="routine",
-            consent_to_share=True,
-        )
+        referral = refer(person, council_worker, cab, reason="Debt advice", needs=["money_debt"])
         consent = Consent.objects.get()
         assert (consent.expires_on - consent.given_on).days == 365
         event = AuditEvent.objects.filter(action="consent").latest("sequence")
@@ -517,24 +494,8 @@ class TestReviewFindings:
     def test_the_audit_names_the_referrer_s_own_basis(
         self, person, council_worker, cab, cab_adviser, jcp
     ) -> None:
-        referral_services.refer_person(
-            actor=actor_for(council_worker),
-            person=person,
-            destination=referral_services.ReferralDestination(organisation=cab),
-            reason="Debt advice",
-            needs=["money_debt"],
-            urgency="routine",
-            consent_to_share=True,
-        )
-        referral_services.refer_person(
-            actor=actor_for(cab_adviser),
-            person=person,
-            destination=referral_services.ReferralDestination(organisation=jcp),
-            reason="Work coach",
-            needs=["work_skills"],
-            urgency="routine",
-            consent_to_share=True,
-        )
+        refer(person, council_worker, cab, reason="Debt advice", needs=["money_debt"])
+        refer(person, cab_adviser, jcp, reason="Work coach", needs=["work_skills"])
         event = AuditEvent.objects.filter(action="consent").latest("sequence")
         assert event.basis == "consent" and event.detail["organisations"] == [jcp.name]
 
