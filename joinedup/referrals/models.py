@@ -93,6 +93,12 @@ class Referral(BaseModel):
             models.Index(
                 fields=["to_organisation", "status", "received_on"], name="referral_inbox"
             ),
+            # The inbox's tab counts (with overdue) are answered from this index alone, and
+            # the open tabs are read in "answer by" order (bench/referral_inbox.py).
+            models.Index(
+                fields=["to_organisation", "status", "respond_by", "received_on"],
+                name="referral_inbox_due",
+            ),
             models.Index(fields=["referred_by_organisation", "received_on"], name="referral_sent"),
         ]
 
