@@ -40,6 +40,26 @@ NAVIGATION: tuple[NavItem, ...] = (
         ),
     ),
     NavItem(
+        "My work",
+        "cases:my_work",
+        frozenset({Role.KEY_WORKER, Role.PARTNER_PRACTITIONER, Role.TEAM_MANAGER}),
+        section=("cases:my_work", "cases:action"),
+    ),
+    NavItem(
+        "Cases",
+        "cases:caseload",
+        frozenset({Role.KEY_WORKER, Role.PARTNER_PRACTITIONER, Role.TEAM_MANAGER}),
+        section=(
+            "cases:caseload",
+            "cases:detail",
+            "cases:status",
+            "cases:transfer",
+            "cases:add",
+            "cases:team",
+            "cases:open",
+        ),
+    ),
+    NavItem(
         "Referrals",
         "referrals:inbox",
         frozenset({Role.KEY_WORKER, Role.PARTNER_PRACTITIONER, Role.TEAM_MANAGER}),

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("joinedup.assessments.urls")),
     path("", include("joinedup.referrals.urls")),
     path("", include("joinedup.triage.urls")),
+    path("", include("joinedup.outcomes.urls")),
+    path("", include("joinedup.cases.urls")),
     path("admin/", admin.site.urls),
 ]
 

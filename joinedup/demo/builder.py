@@ -9,6 +9,7 @@ from django.db import transaction
 from joinedup.accounts.models import Organisation, User
 
 from .assessments import build_assessments
+from .cases import build_cases
 from .context import DemoContext
 from .directory import build_directory
 from .partnership import build_partnership
@@ -42,6 +43,7 @@ def build_demo(*, seed: int, people: int) -> DemoSummary:
         build_referrals(ctx, organisations=organisations)
         build_assessments(ctx, organisations=organisations)
         build_triages(ctx, organisations=organisations)
+        build_cases(ctx, organisations=organisations)
     return DemoSummary(
         organisations=len(organisations),
         staff=User.objects.count(),

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "joinedup.assessments",
     "joinedup.referrals",
     "joinedup.triage",
+    "joinedup.cases",
+    "joinedup.outcomes",
     "joinedup.demo",
 ]
 
@@ -156,6 +158,8 @@ JOINEDUP_REFERRAL_RESPONSE_DAYS = env.int("REFERRAL_RESPONSE_DAYS", default=5)
 # How long the consent captured with a referral lasts (identity and contact, for the
 # organisation referred to); it is withdrawn sooner if the referral is declined.
 JOINEDUP_REFERRAL_CONSENT_DAYS = env.int("REFERRAL_CONSENT_DAYS", default=365)
+# "My work" warns of consents on a key worker's cases expiring within this many days.
+JOINEDUP_CONSENT_WARNING_DAYS = env.int("CONSENT_WARNING_DAYS", default=30)
 JOINEDUP_SELF_REFERRAL_ORGANISATION = env.str("SELF_REFERRAL_ORGANISATION", default="")
 # Public self-referral form: submissions allowed per client address per hour.
 JOINEDUP_SELF_REFERRAL_RATE = env.int("SELF_REFERRAL_RATE", default=5)

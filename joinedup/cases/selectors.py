@@ -1,0 +1,503 @@
+"""Reads for cases: one case with its plan (filtered by category), a key worker's caseload,
+the team's workload weighted by complexity, and "my work". Each read of personal data asks the
+access policy and is audited; lists load in a fixed number of queries whatever their size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, OuterRef, Q, Subquery
+from django.http import Http404
+
+from joinedup.accounts.models import User
+from joinedup.accounts.roles import Role
+from joinedup.assessments.models import ComplexityRating
+from joinedup.assessments.rag import AMBER, RATING_LABELS
+from joinedup.audit.services import AuditEntry, record_event, record_events
+from joinedup.referrals.models import Referral
+from joinedup.sharing.categories import IDENTITY
+from joinedup.sharing.models import Consent
+from joinedup.sharing.policy import access_to_people, access_to_person, works_with_people
+from joinedup.triage.models import Triage
+
+from .models import Action, Case, CaseEvent, ComplexityWeight, Goal, WorkerCapacity
+
+if TYPE_CHECKING:
+    from joinedup.core.actor import Actor
+    from joinedup.sharing.policy import PersonAccess
+
+TAG_CLASSES = {"R": "govuk-tag--red", "A": "govuk-tag--orange", "G": "govuk-tag--green"}
+#: A case counts as Amber for workload until it has a rating.
+UNRATED = AMBER
+DEFAULT_CAPACITY_POINTS = 60
+
+
+def _require_people_work(actor: Actor) -> None:
+    if not works_with_people(actor):
+        raise Http404
+
+
+@dataclass
+class CaseView:
+    case: Case
+    access: PersonAccess
+    goals: list[Goal]
+    actions: list[Action]
+    #: Actions not shown: their category is not one the viewer may see.
+    hidden_actions: int
+    events: list[CaseEvent]
+    rating: str | None
+    is_lead: bool
+    cross_referrals: list[Referral] = field(default_factory=list)
+
+    @property
+    def rating_label(self) -> str:
+        return RATING_LABELS.get(self.rating or "", "Not rated")
+
+    @property
+    def rating_tag(self) -> str:
+        return TAG_CLASSES.get(self.rating or "", "govuk-tag--grey")
+
+    @property
+    def plan(self) -> list[tuple[Goal, list[Action]]]:
+        """Each goal the viewer may see with its actions they may see."""
+        return [(g, [a for a in self.actions if a.goal_id == g.pk]) for g in self.goals]
+
+    @property
+    def actions_without_goal(self) -> list[Action]:
+        """Actions with no goal, or whose goal the viewer may not see."""
+        shown = {g.pk for g in self.goals}
+        return [a for a in self.actions if a.goal_id not in shown]
+
+
+def _current_ratings(person_ids: list[Any]) -> dict[Any, str]:
+    """Each person's current complexity rating (the newest), in one query."""
+    newest = ComplexityRating.objects.filter(person_id=OuterRef("person_id")).order_by(
+        "-created_on"
+    )
+    rows = (
+        ComplexityRating.objects.filter(person_id__in=person_ids)
+        .filter(pk=Subquery(newest.values("pk")[:1]))
+        .values_list("person_id", "rating")
+    )
+    return dict(rows)
+
+
+def _load_case(case_id: Any) -> Case:
+    try:
+        return Case.objects.select_related("person", "programme", "organisation", "key_worker").get(
+            pk=case_id
+        )
+    except (Case.DoesNotExist, ValueError) as exc:
+        raise Http404("No such case.") from exc
+
+
+def case_detail(*, actor: Actor, case_id: Any) -> CaseView:
+    """The case for anyone whose organisation may see who the person is (the lead
+    organisation's own record, or consent, a lawful basis or break-glass); the plan's goals and
+    actions filtered by category, except that an organisation always sees the actions it owns.
+    Audited with the categories shown."""
+    _require_people_work(actor)
+    case = _load_case(case_id)
+    access = access_to_person(actor=actor, person=case.person)
+    holder = case.organisation_id
+    if not access.allows(IDENTITY, holder):
+        raise Http404("No such case.")
+    goals = [g for g in case.goals.all() if access.allows(g.category, holder)]
+    all_actions = list(
+        case.actions.select_related("owner_organisation", "owner", "goal").order_by(
+            "due_on", "created_on"
+        )
+    )
+    actions = [
+        a
+        for a in all_actions
+        if a.owner_organisation_id == actor.organisation_id or access.allows(a.category, holder)
+    ]
+    events = list(case.events.select_related("created_by").order_by("created_on"))
+    lead = case.organisation_id == actor.organisation_id
+    cross_referrals = [
+        link.referral
+        for link in case.cross_referrals.select_related(
+            "referral__to_organisation", "referral__to_service"
+        )
+        if lead or link.referral.to_organisation_id == actor.organisation_id
+    ]
+    ratings = _current_ratings([case.person_id])
+    shown = {IDENTITY} | {g.category for g in goals} | {a.category for a in actions}
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="view",
+            person_id=case.person_id,
+            categories=sorted(shown),
+            basis=access.audit_basis([IDENTITY])[0],
+            detail={"page": "case", "case": case.reference},
+        )
+    return CaseView(
+        case=case,
+        access=access,
+        goals=goals,
+        actions=actions,
+        hidden_actions=len(all_actions) - len(actions),
+        events=events,
+        rating=ratings.get(case.person_id),
+        is_lead=lead,
+        cross_referrals=cross_referrals,
+    )
+
+
+def case_for_change(*, actor: Actor, case_id: Any) -> Case:
+    """The case for its lead organisation's pages that change it (audited as a look)."""
+    _require_people_work(actor)
+    case = _load_case(case_id)
+    if case.organisation_id != actor.organisation_id:
+        raise Http404("No such case.")
+    access = access_to_person(actor=actor, person=case.person)
+    if not access.allows(IDENTITY):
+        raise Http404("No such case.")
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="view",
+            person_id=case.person_id,
+            categories=[IDENTITY],
+            basis=access.audit_basis([IDENTITY])[0],
+            detail={"page": "case change", "case": case.reference},
+        )
+    return case
+
+
+def action_for_update(*, actor: Actor, action_id: Any) -> Action:
+    """An action, for the lead organisation or the owning organisation (audited)."""
+    _require_people_work(actor)
+    try:
+        action = Action.objects.select_related(
+            "case__person", "case__organisation", "owner_organisation", "owner", "goal"
+        ).get(pk=action_id)
+    except (Action.DoesNotExist, ValueError) as exc:
+        raise Http404("No such action.") from exc
+    if actor.organisation_id not in (action.owner_organisation_id, action.case.organisation_id):
+        raise Http404("No such action.")
+    access = access_to_person(actor=actor, person=action.case.person)
+    if not access.allows(IDENTITY):
+        raise Http404("No such action.")  # an owner with no basis for the person sees nothing
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="view",
+            person_id=action.case.person_id,
+            categories=sorted({IDENTITY, action.category}),
+            basis="own_organisation",
+            detail={"page": "action", "case": action.case.reference, "action": str(action.pk)},
+        )
+    return action
+
+
+# ----------------------------------------------------------------------------- workload
+
+
+def complexity_weights() -> dict[str, int]:
+    weights = {"R": 3, "A": 2, "G": 1}
+    weights.update(dict(ComplexityWeight.objects.values_list("rating", "weight")))
+    return weights
+
+
+@dataclass
+class CaseloadRow:
+    case: Case
+    rating: str | None
+    weight: int
+
+    @property
+    def rating_label(self) -> str:
+        return RATING_LABELS.get(self.rating or "", "Not rated")
+
+    @property
+    def rating_tag(self) -> str:
+        return TAG_CLASSES.get(self.rating or "", "govuk-tag--grey")
+
+
+def caseload(*, actor: Actor, key_worker_id: Any = None) -> list[CaseloadRow]:
+    """A key worker's active cases (by default the actor's own), with each person's current
+    rating and the case's weight. Another worker's caseload is for their organisation's staff.
+    Three queries and one audit write, whatever the caseload."""
+    _require_people_work(actor)
+    worker_id = key_worker_id or actor.user_id
+    cases = list(
+        Case.objects.filter(
+            key_worker_id=worker_id,
+            organisation_id=actor.org,
+            status__in=Case.ACTIVE_STATUSES,
+        )
+        .select_related("person", "programme")
+        .order_by("opened_on", "reference")
+    )
+    ratings = _current_ratings([c.person_id for c in cases])
+    weights = complexity_weights()
+    rows = [
+        CaseloadRow(
+            case=c,
+            rating=ratings.get(c.person_id),
+            weight=weights.get(ratings.get(c.person_id) or UNRATED, 2),
+        )
+        for c in cases
+    ]
+    with transaction.atomic():
+        record_events(
+            actor=actor,
+            action="view",
+            entries=[
+                AuditEntry(
+                    person_id=c.person_id,
+                    categories=[IDENTITY],
+                    basis="own_organisation",
+                    detail={"page": "caseload", "case": c.reference},
+                )
+                for c in cases
+            ],
+        )
+    return rows
+
+
+@dataclass
+class WorkerLoad:
+    worker: User
+    counts: dict[str, int]
+    load: int
+    capacity: int
+    specialisms: list[str]
+
+    @property
+    def ratio(self) -> float:
+        return self.load / self.capacity if self.capacity else float("inf")
+
+    @property
+    def percent(self) -> int:
+        return round(self.ratio * 100) if self.capacity else 999
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.load > self.capacity
+
+    @property
+    def cases(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def unrated(self) -> int:
+        return self.counts.get("", 0)
+
+
+@dataclass
+class TeamWorkload:
+    workers: list[WorkerLoad]
+    weights: dict[str, int]
+    suggested: WorkerLoad | None = None
+    need: str = ""
+
+
+def team_workload(*, actor: Actor, need: str = "") -> TeamWorkload:
+    """The load of every active key worker in the actor's organisation: their active cases by
+    rating, weighted (Red 3, Amber 2, Green 1 by default; a case not yet rated counts as
+    Amber), against their capacity (pro rata for part-time). Suggests who should take a new
+    case: the lowest load relative to capacity, preferring a specialist in ``need``. Counts
+    only, no one's details: not audited as a look at any record."""
+    _require_people_work(actor)
+    workers = list(
+        User.objects.filter(
+            organisation_id=actor.org,
+            is_active=True,
+            memberships__role=Role.KEY_WORKER,
+        )
+        .distinct()
+        .order_by("full_name")
+    )
+    capacities = {
+        c.user_id: c for c in WorkerCapacity.objects.filter(user__in=[w.pk for w in workers])
+    }
+    cases = list(
+        Case.objects.filter(
+            key_worker__in=[w.pk for w in workers], status__in=Case.ACTIVE_STATUSES
+        ).values_list("key_worker_id", "person_id")
+    )
+    ratings = _current_ratings([p for _, p in cases])
+    weights = complexity_weights()
+    counts: dict[Any, dict[str, int]] = defaultdict(lambda: {"R": 0, "A": 0, "G": 0, "": 0})
+    for worker_id, person_id in cases:
+        counts[worker_id][ratings.get(person_id, "")] += 1
+    loads = []
+    for worker in workers:
+        capacity = capacities.get(worker.pk)
+        worker_counts = counts[worker.pk]
+        load = sum(n * weights.get(rating or UNRATED, 2) for rating, n in worker_counts.items())
+        loads.append(
+            WorkerLoad(
+                worker=worker,
+                counts=worker_counts,
+                load=load,
+                capacity=capacity.points if capacity else DEFAULT_CAPACITY_POINTS,
+                specialisms=list(capacity.specialisms) if capacity else [],
+            )
+        )
+    result = TeamWorkload(workers=loads, weights=weights, need=need)
+    candidates = [w for w in loads if w.capacity > 0 and w.load < w.capacity]
+    if candidates:
+        result.suggested = min(
+            candidates, key=lambda w: (need not in w.specialisms if need else False, w.ratio)
+        )
+    return result
+
+
+# ----------------------------------------------------------------------------- my work
+
+
+@dataclass
+class MyWork:
+    today: date
+    actions_overdue: list[Action] = field(default_factory=list)
+    actions_due: list[Action] = field(default_factory=list)
+    referrals_waiting: int = 0
+    referrals_overdue: int = 0
+    oldest_referrals: list[Referral] = field(default_factory=list)
+    handoffs: list[Triage] = field(default_factory=list)
+    reviews_due: list[tuple[Case, date | None]] = field(default_factory=list)
+    consents_expiring: list[tuple[Case, date]] = field(default_factory=list)
+    sustainment_checks: list[Any] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.actions_overdue
+            or self.actions_due
+            or self.referrals_waiting
+            or self.handoffs
+            or self.reviews_due
+            or self.consents_expiring
+            or self.sustainment_checks
+        )
+
+
+#: How far ahead "my work" looks for actions, consents and checks falling due.
+LOOK_AHEAD_DAYS = 14
+#: A case's assessment is due a review this long after the last one.
+REVIEW_AFTER_DAYS = 84
+
+
+def my_work(*, actor: Actor, today: date, sustainment: Any = None) -> MyWork:
+    """Everything waiting for the actor, in a fixed number of queries: actions they own (or
+    their organisation owns with no one named) due within two weeks or overdue, referrals
+    awaiting their organisation's answer, people triage handed to them, their cases due a
+    review, consents on their cases expiring, and (``sustainment``, a callable from outcomes)
+    job sustainment checks falling due. Each person shown is audited."""
+    _require_people_work(actor)
+    work = MyWork(today=today)
+    horizon = today + timedelta(days=LOOK_AHEAD_DAYS)
+    mine = Q(owner_id=actor.user_id) | Q(
+        owner__isnull=True, owner_organisation_id=actor.organisation_id
+    )
+    actions = list(
+        Action.objects.filter(mine, status__in=Action.OPEN_STATUSES, due_on__lte=horizon)
+        .filter(case__status__in=Case.ACTIVE_STATUSES)
+        .select_related("case__person", "owner_organisation")
+        .order_by("due_on")[:100]
+    )
+    access = access_to_people(actor=actor, people=[a.case.person for a in actions])
+    actions = [a for a in actions if access[a.case.person_id].allows(IDENTITY)]
+    work.actions_overdue = [a for a in actions if a.due_on and a.due_on < today]
+    work.actions_due = [a for a in actions if a.due_on and a.due_on >= today]
+
+    waiting = Referral.objects.filter(
+        to_organisation_id=actor.organisation_id, status__in=Referral.OPEN_STATUSES
+    )
+    work.referrals_waiting = waiting.count()
+    work.referrals_overdue = waiting.filter(respond_by__lt=today).count()
+    work.oldest_referrals = list(
+        waiting.select_related("person").order_by("respond_by", "received_on")[:5]
+    )
+    work.handoffs = list(
+        Triage.objects.filter(
+            key_worker_id=actor.user_id,
+            outcome=Triage.Outcome.OPEN_CASE,
+            case_opened_on__isnull=True,
+        )
+        .select_related("person", "referral")
+        .order_by("completed_on")
+    )
+    cases = list(
+        Case.objects.filter(key_worker_id=actor.user_id, status__in=Case.ACTIVE_STATUSES)
+        .select_related("person")
+        .annotate(last_assessed=Max("person__assessments__assessed_on"))
+    )
+    for case in cases:
+        last = getattr(case, "last_assessed", None)
+        since = last if last and last >= case.opened_on else case.opened_on
+        if since + timedelta(days=REVIEW_AFTER_DAYS) <= horizon:
+            work.reviews_due.append((case, last))
+    expiring = (
+        Consent.objects.filter(
+            person_id__in=[c.person_id for c in cases],
+            withdrawn_on__isnull=True,
+            expires_on__gte=today,
+            expires_on__lte=today + timedelta(days=settings.JOINEDUP_CONSENT_WARNING_DAYS),
+        )
+        .values("person_id")
+        .annotate(first=Max("expires_on"))
+    )
+    by_person = {c.person_id: c for c in cases}
+    work.consents_expiring = [(by_person[row["person_id"]], row["first"]) for row in expiring]
+    if sustainment is not None:
+        work.sustainment_checks = list(sustainment(actor=actor, today=today))
+
+    shown = {a.case.person_id: a.case.person for a in actions}
+    shown.update({r.person.pk: r.person for r in work.oldest_referrals if r.person is not None})
+    shown.update({t.person_id: t.person for t in work.handoffs})
+    shown.update({c.person_id: c.person for c, _ in work.reviews_due})
+    shown.update({c.person_id: c.person for c, _ in work.consents_expiring})
+    bases = access_to_people(actor=actor, people=list(shown.values()))
+    with transaction.atomic():
+        record_events(
+            actor=actor,
+            action="view",
+            entries=[
+                AuditEntry(
+                    person_id=person_id,
+                    categories=[IDENTITY],
+                    basis=bases[person_id].audit_basis([IDENTITY])[0],
+                    detail={"page": "my work"},
+                )
+                for person_id in sorted(shown, key=str)
+            ],
+        )
+    return work
+
+
+def handoff_for(*, actor: Actor, person: Any, triage_id: Any) -> Triage | None:
+    """The triage handoff a case is being opened from: the actor's organisation's, for this
+    person, ending in "open a case" and not yet taken. None when no triage is given; a 404 for
+    anything else."""
+    if not triage_id:
+        return None
+    try:
+        return Triage.objects.select_related("key_worker").get(
+            pk=triage_id,
+            person=person,
+            organisation_id=actor.org,
+            outcome=Triage.Outcome.OPEN_CASE,
+            case_opened_on__isnull=True,
+        )
+    except (Triage.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404("No such handoff.") from exc
+
+
+def case_outcomes(*, actor: Actor, case: Case) -> list[Any]:
+    """The case's outcomes the actor may see (the outcomes app decides and audits)."""
+    from joinedup.outcomes.selectors import outcomes_for_case  # outcomes depends on cases
+
+    return list(outcomes_for_case(actor=actor, case=case))

@@ -1,0 +1,1 @@
+from ..assessments.conftest import scale  # noqa: F401  (the shipped scale fixture)
