@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from joinedup.accounts.models import Organisation, User
 from joinedup.accounts.roles import Role
@@ -14,7 +15,7 @@ from joinedup.directory.models import Service
 from joinedup.directory.needs import NeedArea
 from joinedup.referrals.models import Referral
 
-from .models import Action, Case, Goal, Programme
+from .models import Action, Case, Contact, Goal, Programme
 
 
 def _key_workers(organisation_id: Any = None) -> Any:
@@ -232,3 +233,59 @@ class CrossReferralForm(forms.Form):
         label="The person agreed to this referral and to their details being shared",
         error_messages={"required": "Confirm the person agreed to the referral"},
     )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+class ContactForm(forms.Form):
+    happened_on = GovukDateField(label="Date of the contact", help_text="For example, 27 3 2027")
+    kind = forms.ChoiceField(
+        label="Type of contact",
+        choices=[("", "Select the type"), *Contact.Kind.choices],
+        error_messages={"required": "Select the type of contact"},
+    )
+    duration_minutes = forms.IntegerField(
+        label="How long, in minutes (optional)",
+        required=False,
+        min_value=1,
+        max_value=600,
+        error_messages={
+            "invalid": "Enter the duration as a number of minutes",
+            "min_value": "The duration must be from 1 to 600 minutes",
+            "max_value": "The duration must be from 1 to 600 minutes",
+        },
+    )
+    attendees = forms.CharField(label="Who was there (optional)", required=False, max_length=500)
+    need_area = forms.ChoiceField(
+        label="What was it about?",
+        choices=[("", "General (shared as identity and contact)"), *NeedArea.choices],
+        required=False,
+        help_text="Partners see the note only if the person agreed to share this kind of information with them.",
+    )
+    note = forms.CharField(
+        label="Note",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Enter a note of the contact"},
+    )
+    attachments = MultipleFileField(
+        label="Attach files (optional)",
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx"}),
+        help_text="Up to 5 PDF, JPG, PNG or Word files, each smaller than 10 MB.",
+    )
+
+    def clean_happened_on(self) -> Any:
+        value = self.cleaned_data.get("happened_on")
+        if value is not None and value > timezone.localdate():
+            raise forms.ValidationError("The date of the contact must be today or in the past")
+        return value

@@ -204,6 +204,52 @@ class CrossReferral(BaseModel):
         return f"{self.case_id} → {self.referral_id}"
 
 
+class Contact(BaseModel):
+    """A contact with the person or about them: when, how, who was there, how long, and a
+    note. Held by the organisation that recorded it, and shared by its category (rule 4)."""
+
+    class Kind(models.TextChoices):
+        FACE_TO_FACE = "face_to_face", "Face to face"
+        PHONE = "phone", "Phone"
+        HOME_VISIT = "home_visit", "Home visit"
+        GROUP_SESSION = "group_session", "Group session"
+        VIDEO = "video", "Video call"
+        TEXT = "text", "Text message"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
+    happened_on = models.DateField(db_index=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    attendees = models.CharField(max_length=500, blank=True)
+    note = models.TextField(max_length=5000)
+    category = models.CharField(max_length=40, db_index=True)
+
+    class Meta:
+        ordering = ["-happened_on", "-created_on"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.happened_on}"
+
+
+class Attachment(BaseModel):
+    """A file kept with a contact: checked on upload (type, size, content), stored outside the
+    web root under a random name, and served only through a permission check."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="contact-attachments/%Y/%m/", max_length=300)
+    original_name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["created_on"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class ComplexityWeight(BaseModel):
     """How much a case counts towards a key worker's load, by its complexity rating (rule 6:
     data, with shipped defaults Red 3, Amber 2, Green 1; a case not yet rated counts as

@@ -26,7 +26,16 @@ from joinedup.sharing.models import Consent
 from joinedup.sharing.policy import access_to_people, access_to_person, works_with_people
 from joinedup.triage.models import Triage
 
-from .models import Action, Case, CaseEvent, ComplexityWeight, Goal, WorkerCapacity
+from .models import (
+    Action,
+    Attachment,
+    Case,
+    CaseEvent,
+    ComplexityWeight,
+    Contact,
+    Goal,
+    WorkerCapacity,
+)
 
 if TYPE_CHECKING:
     from joinedup.core.actor import Actor
@@ -36,6 +45,8 @@ TAG_CLASSES = {"R": "govuk-tag--red", "A": "govuk-tag--orange", "G": "govuk-tag-
 #: A case counts as Amber for workload until it has a rating.
 UNRATED = AMBER
 DEFAULT_CAPACITY_POINTS = 60
+#: The newest contacts shown on the case page.
+CONTACTS_SHOWN = 50
 
 
 def _require_people_work(actor: Actor) -> None:
@@ -55,6 +66,8 @@ class CaseView:
     rating: str | None
     is_lead: bool
     cross_referrals: list[Referral] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    hidden_contacts: int = 0
 
     @property
     def rating_label(self) -> str:
@@ -130,7 +143,23 @@ def case_detail(*, actor: Actor, case_id: Any) -> CaseView:
         if lead or link.referral.to_organisation_id == actor.organisation_id
     ]
     ratings = _current_ratings([case.person_id])
-    shown = {IDENTITY} | {g.category for g in goals} | {a.category for a in actions}
+    all_contacts = list(
+        case.contacts.select_related("organisation", "created_by")
+        .prefetch_related("attachments")
+        .order_by("-happened_on", "-created_on")[:CONTACTS_SHOWN]
+    )
+    contacts = [
+        c
+        for c in all_contacts
+        if c.organisation_id == actor.organisation_id
+        or access.allows(c.category, c.organisation_id)
+    ]
+    shown = (
+        {IDENTITY}
+        | {g.category for g in goals}
+        | {a.category for a in actions}
+        | {c.category for c in contacts}
+    )
     with transaction.atomic():
         record_event(
             actor=actor,
@@ -150,6 +179,8 @@ def case_detail(*, actor: Actor, case_id: Any) -> CaseView:
         rating=ratings.get(case.person_id),
         is_lead=lead,
         cross_referrals=cross_referrals,
+        contacts=contacts,
+        hidden_contacts=len(all_contacts) - len(contacts),
     )
 
 
@@ -501,3 +532,53 @@ def case_outcomes(*, actor: Actor, case: Case) -> list[Any]:
     from joinedup.outcomes.selectors import outcomes_for_case  # outcomes depends on cases
 
     return list(outcomes_for_case(actor=actor, case=case))
+
+
+def case_for_contact(*, actor: Actor, case_id: Any) -> Case:
+    """The case, for recording a contact: the lead organisation or a partner that may see who
+    the person is (audited as a look)."""
+    from .services import may_record_contact
+
+    _require_people_work(actor)
+    case = _load_case(case_id)
+    if not may_record_contact(actor, case):
+        raise Http404("No such case.")
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="view",
+            person_id=case.person_id,
+            categories=[IDENTITY],
+            basis=access_to_person(actor=actor, person=case.person).audit_basis([IDENTITY])[0],
+            detail={"page": "record a contact", "case": case.reference},
+        )
+    return case
+
+
+def attachment_for_download(*, actor: Actor, attachment_id: Any) -> Attachment:
+    """An attachment, only for those who may see its contact (its organisation, or a basis for
+    its category); audited as a look at that category. Anyone else gets a 404."""
+    _require_people_work(actor)
+    try:
+        attachment = Attachment.objects.select_related("contact__case__person").get(
+            pk=attachment_id
+        )
+    except (Attachment.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404("No such file.") from exc
+    contact = attachment.contact
+    access = access_to_person(actor=actor, person=contact.case.person)
+    if not (
+        contact.organisation_id == actor.organisation_id
+        or access.allows(contact.category, contact.organisation_id)
+    ):
+        raise Http404("No such file.")
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="view",
+            person_id=contact.case.person_id,
+            categories=[contact.category],
+            basis=access.audit_basis([contact.category])[0],
+            detail={"page": "attachment", "attachment": str(attachment.pk)},
+        )
+    return attachment

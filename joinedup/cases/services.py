@@ -29,6 +29,7 @@ from joinedup.accounts.roles import Role
 from joinedup.assessments.models import AssessmentScale, ScaleArea
 from joinedup.audit.services import record_event
 from joinedup.core.actor import Actor
+from joinedup.core.uploads import check_upload
 from joinedup.directory.models import Service
 from joinedup.directory.needs import NeedArea
 from joinedup.people.models import Person
@@ -38,7 +39,7 @@ from joinedup.sharing.categories import IDENTITY
 from joinedup.sharing.policy import RECORD_KEEPING_ROLES, access_to_person, works_with_people
 from joinedup.triage.models import Triage
 
-from .models import Action, Case, CaseEvent, CrossReferral, Goal, Programme
+from .models import Action, Attachment, Case, CaseEvent, Contact, CrossReferral, Goal, Programme
 
 if TYPE_CHECKING:
     from joinedup.sharing.policy import PersonAccess
@@ -551,3 +552,110 @@ def cross_refer(
         link = CrossReferral(case=case, referral=referral).stamp(actor)
         link.save()
     return link
+
+
+# ----------------------------------------------------------------------------- contacts and notes
+
+#: Attachments: suffix → the name users know. No executable or macro-enabled types.
+ATTACHMENT_TYPES = {".pdf": "PDF", ".jpg": "JPG", ".jpeg": "JPG", ".png": "PNG", ".docx": "Word"}
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENTS_MAX = 5
+CONTACT_NOTE_MAX = 5000
+
+
+def may_record_contact(actor: Actor, case: Case) -> bool:
+    """Record keepers of the lead organisation, or of a partner that may see who the person
+    is (it holds what it records)."""
+    return (
+        works_with_people(actor)
+        and actor.user.has_any_role(RECORD_KEEPING_ROLES)
+        and access_to_person(actor=actor, person=case.person).allows(IDENTITY, case.organisation_id)
+    )
+
+
+def record_contact(
+    *,
+    actor: Actor,
+    case: Case,
+    happened_on: date | None,
+    kind: str,
+    note: str,
+    duration_minutes: int | None = None,
+    attendees: str = "",
+    need_area: str = "",
+    attachments: list[Any] | None = None,
+) -> Contact:
+    """A contact or note on the case, held by the actor's organisation, with its category (that
+    of the need area it is about, or identity and contact), and up to five attachments, each
+    checked (PDF, JPG, PNG or Word; at most 10 MB; the content must match the type)."""
+    if not may_record_contact(actor, case):
+        raise Http404("No such case.")
+    note, attendees = note.strip(), attendees.strip()
+    files = list(attachments or [])
+    errors: dict[str, str] = {}
+    if happened_on is None:
+        errors["happened_on"] = "Enter the date of the contact"
+    elif happened_on > timezone.localdate():
+        errors["happened_on"] = "The date of the contact must be today or in the past"
+    if kind not in Contact.Kind.values:
+        errors["kind"] = "Select the type of contact"
+    if not note:
+        errors["note"] = "Enter a note of the contact"
+    elif len(note) > CONTACT_NOTE_MAX:
+        errors["note"] = f"The note must be {CONTACT_NOTE_MAX:,} characters or fewer"
+    if duration_minutes is not None and not 1 <= duration_minutes <= 600:
+        errors["duration_minutes"] = "The duration must be from 1 to 600 minutes"
+    if len(attendees) > 500:
+        errors["attendees"] = "Who was there must be 500 characters or fewer"
+    if need_area and need_area not in NeedArea.values:
+        errors["need_area"] = "Select what the contact was about"
+    if len(files) > ATTACHMENTS_MAX:
+        errors["attachments"] = f"Attach {ATTACHMENTS_MAX} files or fewer"
+    for upload in files:
+        try:
+            check_upload(
+                upload,
+                field="attachments",
+                allowed=ATTACHMENT_TYPES,
+                max_bytes=ATTACHMENT_MAX_BYTES,
+            )
+        except ValidationError as error:
+            errors.setdefault("attachments", " ".join(error.messages))
+    if errors:
+        raise ValidationError(errors)
+    assert happened_on is not None  # for mypy: checked above
+    category = category_for_need(need_area) if need_area else IDENTITY
+    access = access_to_person(actor=actor, person=case.person)
+    with transaction.atomic():
+        contact = Contact(
+            case=case,
+            happened_on=happened_on,
+            kind=kind,
+            organisation_id=actor.org,
+            duration_minutes=duration_minutes,
+            attendees=attendees,
+            note=note,
+            category=category,
+        ).stamp(actor)
+        contact.save()
+        for upload in files:
+            attachment = Attachment(
+                contact=contact, original_name=(upload.name or "file")[:200], size=upload.size or 0
+            ).stamp(actor)
+            # A random stored name: nothing the uploader typed reaches the file system.
+            suffix = (upload.name or "").rsplit(".", 1)[-1].lower()
+            attachment.file.save(f"{secrets.token_hex(16)}.{suffix}", upload, save=False)
+            attachment.save()
+        record_event(
+            actor=actor,
+            action="create",
+            person_id=case.person_id,
+            categories=[category],
+            basis=_basis(access),
+            detail={
+                "case": case.reference,
+                "contact": str(contact.pk),
+                "attachments": len(files),
+            },
+        )
+    return contact

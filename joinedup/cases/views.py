@@ -4,12 +4,11 @@ and the team's workload. Views call selectors and services only (rule 1)."""
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
@@ -26,6 +25,7 @@ from . import selectors, services
 from .forms import (
     ActionForm,
     ActionUpdateForm,
+    ContactForm,
     CrossReferralForm,
     GoalForm,
     OpenCaseForm,
@@ -304,11 +304,62 @@ def update_action(request: HttpRequest, action_id: UUID) -> HttpResponse:
     return render(request, "cases/action.html", {"form": form, "action": action})
 
 
+@access(RECORD_KEEPERS)
+@require_http_methods(["GET", "POST"])
+def add_contact(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    """Record a contact or note on the case, with attachments: the lead organisation, or a
+    partner that may see who the person is."""
+    actor = Actor.from_request(request)
+    case = selectors.case_for_contact(actor=actor, case_id=case_id)
+    form = ContactForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        initial={"happened_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_contact(
+                actor=actor,
+                case=case,
+                happened_on=data["happened_on"],
+                kind=data["kind"],
+                note=data["note"],
+                duration_minutes=data["duration_minutes"],
+                attendees=data["attendees"],
+                need_area=data["need_area"],
+                attachments=data["attachments"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Contact recorded.")
+            return redirect("cases:detail", case_id=case.pk)
+    return render(
+        request, "cases/form.html", {"form": form, "case": case, "heading": "Record a contact"}
+    )
+
+
+@access(PEOPLE_STAFF)
+@require_safe
+def attachment(request: HttpRequest, attachment_id: UUID) -> FileResponse:
+    """Attachments live outside the web root and are served only through this check, as a
+    download that the browser must not sniff."""
+    found = selectors.attachment_for_download(
+        actor=Actor.from_request(request), attachment_id=attachment_id
+    )
+    response = FileResponse(found.file.open("rb"), as_attachment=True, filename=found.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @access(PEOPLE_STAFF)
 @require_safe
 def my_work(request: HttpRequest) -> HttpResponse:
     work = selectors.my_work(
-        actor=Actor.from_request(request), today=timezone.localdate(), sustainment=sustainment_checks_due
+        actor=Actor.from_request(request),
+        today=timezone.localdate(),
+        sustainment=sustainment_checks_due,
     )
     return render(request, "cases/my_work.html", {"work": work})
 

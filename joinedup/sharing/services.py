@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.utils import timezone
 from joinedup.accounts.models import Organisation, User
 from joinedup.accounts.roles import Role
 from joinedup.audit.services import record_event
+from joinedup.core.uploads import check_upload
 
 from .categories import IDENTITY
 from .models import (
@@ -34,12 +34,8 @@ if TYPE_CHECKING:
     from joinedup.core.actor import Actor
     from joinedup.people.models import Person
 
-EVIDENCE_TYPES = {
-    ".pdf": "application/pdf",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-}
+#: File types accepted as evidence of consent: suffix → the name users know.
+EVIDENCE_TYPES = {".pdf": "PDF", ".jpg": "JPG", ".jpeg": "JPG", ".png": "PNG"}
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 MIN_REASON_LENGTH = 20
 
@@ -65,21 +61,13 @@ def _require_identity_access(actor: Actor, person: Person) -> Any:
 def check_evidence_file(upload: UploadedFile) -> None:
     """Evidence of consent: PDF, JPEG or PNG, at most 5 MB, and the content must look like
     what its name says (checked by its first bytes, not the browser's word)."""
-    suffix = Path(upload.name or "").suffix.lower()
-    if suffix not in EVIDENCE_TYPES:
-        raise ValidationError({"evidence": "The evidence must be a PDF, JPG or PNG file"})
-    if upload.size is None or upload.size > EVIDENCE_MAX_BYTES:
-        raise ValidationError({"evidence": "The evidence must be smaller than 5 MB"})
-    head = upload.read(8)
-    upload.seek(0)
-    signatures = {
-        ".pdf": (b"%PDF",),
-        ".jpg": (b"\xff\xd8\xff",),
-        ".jpeg": (b"\xff\xd8\xff",),
-        ".png": (b"\x89PNG\r\n\x1a\n",),
-    }
-    if not head.startswith(signatures[suffix]):
-        raise ValidationError({"evidence": "The file is not a real PDF, JPG or PNG"})
+    check_upload(
+        upload,
+        field="evidence",
+        noun="evidence",
+        allowed=EVIDENCE_TYPES,
+        max_bytes=EVIDENCE_MAX_BYTES,
+    )
 
 
 def record_consent(

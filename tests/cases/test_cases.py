@@ -531,3 +531,86 @@ class TestCrossReferrals:
                 consent_to_share=True,
             )
         assert not case.cross_referrals.exists()
+
+
+class TestContacts:
+    @pytest.fixture(autouse=True)
+    def _private_files(self, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        settings.MEDIA_ROOT = str(tmp_path)
+
+    def test_a_contact_with_an_attachment_shared_by_category(
+        self, case, person, council_worker, cab, cab_adviser
+    ) -> None:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        client = client_for(council_worker)
+        pdf = SimpleUploadedFile("budget.pdf", b"%PDF-1.4 budget", content_type="application/pdf")
+        response = client.post(
+            reverse("cases:add_contact", args=[case.pk]),
+            {
+                "happened_on_0": "2",
+                "happened_on_1": "11",
+                "happened_on_2": "2026",
+                "kind": "home_visit",
+                "duration_minutes": "45",
+                "need_area": "money_debt",
+                "note": "Went through the budget together.",
+                "attachments": [pdf],
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        contact = case.contacts.get()
+        assert contact.category == MONEY_DEBT and contact.attachments.count() == 1
+        stored = contact.attachments.get()
+        assert "budget" not in stored.file.name  # a random name on disk
+        download = client.get(reverse("cases:attachment", args=[stored.pk]))
+        assert download.status_code == 200 and download["X-Content-Type-Options"] == "nosniff"
+        assert b"".join(download.streaming_content).startswith(b"%PDF")
+        assert "attachment" in download["Content-Disposition"]
+        consent_for(person, cab, council_worker, "identity_contact")
+        adviser = client_for(cab_adviser)
+        page = adviser.get(reverse("cases:detail", args=[case.pk])).content.decode()
+        assert "Went through the budget" not in page and 'data-testid="hidden-contacts"' in page
+        assert adviser.get(reverse("cases:attachment", args=[stored.pk])).status_code == 404
+        consent_for(person, cab, council_worker, "money_debt")
+        assert adviser.get(reverse("cases:attachment", args=[stored.pk])).status_code == 200
+
+    @pytest.mark.parametrize(
+        ("name", "content", "message"),
+        [
+            ("virus.exe", b"MZ\x90\x00", "must be a PDF, JPG, PNG or Word file"),
+            ("fake.pdf", b"MZ\x90\x00 not a pdf", "not a real PDF file"),
+            ("huge.png", b"\x89PNG\r\n\x1a\n" + b"0" * (10 * 1024 * 1024), "smaller than 10 MB"),
+        ],
+    )
+    def test_bad_files_are_refused_and_nothing_is_kept(
+        self, case, council_worker, name: str, content: bytes, message: str
+    ) -> None:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        with pytest.raises(ValidationError, match=message):
+            services.record_contact(
+                actor=actor_for(council_worker),
+                case=case,
+                happened_on=timezone.localdate(),
+                kind="phone",
+                note="Called",
+                attachments=[SimpleUploadedFile(name, content)],
+            )
+        assert not case.contacts.exists()
+
+    def test_bad_contact_input_gets_errors(self, case, council_worker) -> None:
+        response = client_for(council_worker).post(
+            reverse("cases:add_contact", args=[case.pk]),
+            {
+                "happened_on_0": "1",
+                "happened_on_1": "1",
+                "happened_on_2": "2099",
+                "kind": "",
+                "note": "",
+            },
+        )
+        html = response.content.decode()
+        assert "must be today or in the past" in html or "must be in the past" in html
+        assert "Select the type of contact" in html and "Enter a note of the contact" in html
+        assert not case.contacts.exists()
