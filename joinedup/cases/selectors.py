@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from joinedup.accounts.models import User
 from joinedup.accounts.roles import Role
@@ -582,3 +583,55 @@ def attachment_for_download(*, actor: Actor, attachment_id: Any) -> Attachment:
             detail={"page": "attachment", "attachment": str(attachment.pk)},
         )
     return attachment
+
+
+@dataclass
+class ResidentPlan:
+    """The plan as the person is given it: plain English, everything in it (it is theirs)."""
+
+    case: Case
+    goals: list[tuple[Goal, list[Action]]]
+    other_actions: list[Action]
+    generated_on: date
+
+
+def plan_for_resident(*, actor: Actor, case_id: Any, export_format: str) -> ResidentPlan:
+    """The person's own copy of their plan, made by the lead organisation (which holds all of
+    it). Audited as an export in ``export_format`` (html or pdf)."""
+    _require_people_work(actor)
+    case = _load_case(case_id)
+    if case.organisation_id != actor.organisation_id:
+        raise Http404("No such case.")
+    access = access_to_person(actor=actor, person=case.person)
+    if not access.allows(IDENTITY):
+        raise Http404("No such case.")
+    goals = [g for g in case.goals.all() if g.status != Goal.Status.DROPPED]
+    actions = [
+        a
+        for a in case.actions.select_related("owner_organisation", "owner").order_by(
+            "due_on", "created_on"
+        )
+        if a.status != Action.Status.CANCELLED
+    ]
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="export",
+            person_id=case.person_id,
+            categories=sorted(
+                {IDENTITY} | {g.category for g in goals} | {a.category for a in actions}
+            ),
+            basis=access.audit_basis([IDENTITY])[0],
+            detail={
+                "page": "plan for the resident",
+                "case": case.reference,
+                "format": export_format,
+            },
+        )
+    goal_ids = {g.pk for g in goals}
+    return ResidentPlan(
+        case=case,
+        goals=[(g, [a for a in actions if a.goal_id == g.pk]) for g in goals],
+        other_actions=[a for a in actions if a.goal_id not in goal_ids],
+        generated_on=timezone.localdate(),
+    )

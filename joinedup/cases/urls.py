@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/goals/new/", views.add_goal, name="add_goal"),
     path("cases/<uuid:case_id>/actions/new/", views.add_action, name="add_action"),
     path("cases/<uuid:case_id>/refer/", views.cross_refer, name="refer"),
+    path("cases/<uuid:case_id>/plan/", views.plan_copy, name="plan_copy"),
     path("cases/<uuid:case_id>/contacts/new/", views.add_contact, name="add_contact"),
     path("attachments/<uuid:attachment_id>/", views.attachment, name="attachment"),
     path("actions/<uuid:action_id>/", views.update_action, name="action"),

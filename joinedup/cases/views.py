@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -350,6 +351,25 @@ def attachment(request: HttpRequest, attachment_id: UUID) -> FileResponse:
     )
     response = FileResponse(found.file.open("rb"), as_attachment=True, filename=found.original_name)
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@access(RECORD_KEEPERS)
+@require_safe
+def plan_copy(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    """The person's own copy of their plan, in plain English: a page to print, or a PDF
+    (``?format=pdf``)."""
+    wanted = "pdf" if request.GET.get("format") == "pdf" else "html"
+    plan = selectors.plan_for_resident(
+        actor=Actor.from_request(request), case_id=case_id, export_format=wanted
+    )
+    if wanted == "html":
+        return render(request, "cases/plan_copy.html", {"plan": plan})
+    from weasyprint import HTML
+
+    html = render_to_string("cases/plan_copy_pdf.html", {"plan": plan})
+    response = HttpResponse(bytes(HTML(string=html).write_pdf()), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="plan-{plan.case.reference}.pdf"'
     return response
 
 

@@ -614,3 +614,36 @@ class TestContacts:
         assert "must be today or in the past" in html or "must be in the past" in html
         assert "Select the type of contact" in html and "Enter a note of the contact" in html
         assert not case.contacts.exists()
+
+
+def test_the_person_gets_a_plain_english_copy_of_their_plan(
+    case, council_worker, cab, cab_adviser
+) -> None:
+    actor = actor_for(council_worker)
+    goal = services.add_goal(
+        actor=actor, case=case, need_area="money_debt", description="Clear my debts"
+    )
+    services.add_action(
+        actor=actor,
+        case=case,
+        goal=goal,
+        description="See a debt adviser",
+        owner_organisation=cab,
+        owner=cab_adviser,
+        due_on=timezone.localdate() + timedelta(days=5),
+    )
+    client = client_for(council_worker)
+    page = client.get(reverse("cases:plan_copy", args=[case.pk])).content.decode()
+    assert "Your plan, Jordan" in page and "Clear my debts" in page
+    assert "See a debt adviser: Sam Clarke at Citizens Advice Northvale" in page
+    pdf = client.get(reverse("cases:plan_copy", args=[case.pk]) + "?format=pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    formats = list(
+        AuditEvent.objects.filter(action="export", detail__case=case.reference).values_list(
+            "detail__format", flat=True
+        )
+    )
+    assert sorted(formats) == ["html", "pdf"]
+    assert (
+        client_for(cab_adviser).get(reverse("cases:plan_copy", args=[case.pk])).status_code == 404
+    )
