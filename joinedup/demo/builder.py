@@ -12,6 +12,7 @@ from .assessments import build_assessments
 from .cases import build_cases
 from .context import DemoContext
 from .directory import build_directory
+from .outcomes import build_outcomes
 from .partnership import build_partnership
 from .people import build_people
 from .referrals import build_referrals
@@ -44,6 +45,7 @@ def build_demo(*, seed: int, people: int) -> DemoSummary:
         build_assessments(ctx, organisations=organisations)
         build_triages(ctx, organisations=organisations)
         build_cases(ctx, organisations=organisations)
+        build_outcomes(ctx, organisations=organisations)
     return DemoSummary(
         organisations=len(organisations),
         staff=User.objects.count(),

@@ -17,7 +17,15 @@ from django.utils import timezone
 from joinedup.accounts.models import Membership, Organisation
 from joinedup.accounts.roles import Role
 from joinedup.assessments.models import Assessment, ScaleArea
-from joinedup.cases.models import Action, Case, CaseEvent, Goal, Programme, WorkerCapacity
+from joinedup.cases.models import (
+    Action,
+    Case,
+    CaseEvent,
+    Contact,
+    Goal,
+    Programme,
+    WorkerCapacity,
+)
 from joinedup.directory.models import Service, ServiceNeed
 from joinedup.directory.needs import NeedArea
 from joinedup.referrals.services import REFERENCE_ALPHABET
@@ -85,6 +93,14 @@ CLOSURE_NOTES = {
     Case.ClosureReason.MOVED_AWAY: "Moved out of Northvale.",
     Case.ClosureReason.TRANSFERRED_OUT: "Another service took over.",
 }
+CONTACT_NOTES = (
+    "Talked through the plan; keen to get started.",
+    "Missed the appointment; rang and rebooked for next week.",
+    "Went through the budget together and sorted the priority bills.",
+    "Practised interview questions; much more confident.",
+    "Home visit: the flat is damp, reported it to the landlord together.",
+    "Group session on CVs; came along and joined in.",
+)
 CHUNK = 2000
 
 
@@ -181,6 +197,7 @@ def build_cases(ctx: DemoContext, *, organisations: dict[str, Organisation]) -> 
     events: list[CaseEvent] = []
     goals: list[Goal] = []
     actions: list[Action] = []
+    contacts: list[Contact] = []
     for person_id, org_id, key_worker_id, opened, needs, triage_id in starts:
         age = (ctx.today - opened).days
         status = ctx.rng.choices([s for s, _ in STATUS_WEIGHTS], [w for _, w in STATUS_WEIGHTS])[0]
@@ -237,6 +254,23 @@ def build_cases(ctx: DemoContext, *, organisations: dict[str, Organisation]) -> 
             )
         cases.append(case)
         end = case.closed_on or ctx.today
+        for _ in range(ctx.rng.randint(1, 6)):
+            need = ctx.rng.choice([*list(needs)[:3], ""])
+            contacts.append(
+                Contact(
+                    id=ctx.uuid(),
+                    case=case,
+                    happened_on=opened
+                    + timedelta(days=ctx.rng.randint(0, max(0, (end - opened).days))),
+                    kind=ctx.rng.choice(Contact.Kind.values),
+                    organisation_id=org_id,
+                    duration_minutes=ctx.rng.choice((15, 30, 45, 60, None)),
+                    note=ctx.rng.choice(CONTACT_NOTES),
+                    category=categories.get(need, IDENTITY) if need else IDENTITY,
+                    created_on=_at(opened),
+                    created_by_id=key_worker_id,
+                )
+            )
         for need in list(needs)[:3]:
             goal = Goal(
                 id=ctx.uuid(),
@@ -288,6 +322,7 @@ def build_cases(ctx: DemoContext, *, organisations: dict[str, Organisation]) -> 
     CaseEvent.objects.bulk_create(events, batch_size=CHUNK)
     Goal.objects.bulk_create(goals, batch_size=CHUNK)
     Action.objects.bulk_create(actions, batch_size=CHUNK)
+    Contact.objects.bulk_create(contacts, batch_size=CHUNK)
     # Each triage's handoff was taken the day its case opened.
     opened_on = {c.triage_id: c.opened_on for c in cases if c.triage_id}
     taken = list(Triage.objects.filter(pk__in=list(opened_on)))

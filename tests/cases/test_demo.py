@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from joinedup.cases.models import Action, Case, CaseEvent, Goal, WorkerCapacity
+from joinedup.cases.models import Action, Case, CaseEvent, Contact, Goal, WorkerCapacity
 from joinedup.demo.assessments import build_assessments
 from joinedup.demo.cases import build_cases
 from joinedup.demo.context import DemoContext
@@ -45,6 +45,29 @@ def test_the_demo_has_cases_in_every_state_with_plans() -> None:
         assert case.triage.key_worker_id == case.key_worker_id
     assert Goal.objects.exclude(category="").count() == Goal.objects.count()
     assert WorkerCapacity.objects.exists()
+    assert Contact.objects.count() >= Case.objects.count()
     assert not Triage.objects.filter(
         outcome="open_case", case_opened_on__isnull=False, case__isnull=True
     ).exists()
+
+
+def test_the_demo_shows_the_shape_the_seeds_report() -> None:
+    """Hundreds of job starts and of training activities or qualifications at the default
+    size (2,000 residents), each job start checked at 13 weeks where the time has come."""
+    from datetime import timedelta
+
+    from joinedup.demo.builder import build_demo
+    from joinedup.outcomes.models import Outcome
+
+    build_demo(seed=7, people=2000)
+    kinds = Counter(Outcome.objects.values_list("kind", flat=True))
+    assert kinds["job_start"] >= 100
+    assert kinds["training_started"] + kinds["qualification"] >= 100
+    assert kinds["job_sustained"] > 0.5 * kinds["job_start"]
+    for sustained in Outcome.objects.filter(kind="job_sustained").select_related("job_start")[:100]:
+        assert sustained.achieved_on >= sustained.job_start.achieved_on + timedelta(
+            weeks=sustained.weeks
+        )
+    for outcome in Outcome.objects.select_related("case")[:300]:
+        assert outcome.achieved_on >= outcome.case.opened_on
+        assert outcome.category == Outcome.KIND_CATEGORIES[outcome.kind]
