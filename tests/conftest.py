@@ -142,19 +142,22 @@ def client_for(user: User) -> Client:
 
 @pytest.fixture
 def shipped_defaults() -> None:
-    """The information categories, assessment scale and rating rules that data migrations
-    ship. A transactional test's flush removes them for the transactional tests that follow,
-    so put them back (with the migrations' own functions) when they are missing."""
+    """The information categories, assessment scale, rating rules, programme and complexity
+    weights that data migrations ship. A transactional test's flush removes them for the
+    transactional tests that follow, so put them back (with the migrations' own functions)
+    when they are missing."""
     import importlib
 
     from django.apps import apps
 
     from joinedup.assessments.models import AssessmentScale
+    from joinedup.cases.models import Programme
     from joinedup.sharing.models import InformationCategory
 
     for model, migration in (
         (InformationCategory, "joinedup.sharing.migrations.0002_default_categories"),
         (AssessmentScale, "joinedup.assessments.migrations.0002_default_scale_and_rules"),
+        (Programme, "joinedup.cases.migrations.0002_default_weights_and_programme"),
     ):
         if not model.objects.exists():
             importlib.import_module(migration).add_defaults(apps, None)

@@ -149,6 +149,13 @@ class ActionForm(forms.Form):
         required=False,
         empty_label="No particular goal",
     )
+    need_area = forms.ChoiceField(
+        label="Or, what is it about?",
+        choices=[("", "Select a need area"), *NeedArea.choices],
+        required=False,
+        help_text="Needed when it is not towards a goal. Partners see the action only if the "
+        "person agreed to share this kind of information with them.",
+    )
     owner_organisation = forms.ModelChoiceField(
         label="Which partner will do it?",
         queryset=Organisation.objects.filter(archived_on__isnull=True).order_by("name"),

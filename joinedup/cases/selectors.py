@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from joinedup.accounts.models import User
 from joinedup.accounts.roles import Role
-from joinedup.assessments.models import ComplexityRating
+from joinedup.assessments.models import AreaScore, Assessment, ComplexityRating
 from joinedup.assessments.rag import AMBER, RATING_LABELS
 from joinedup.audit.services import AuditEntry, record_event, record_events
 from joinedup.referrals.models import Referral
@@ -634,4 +634,197 @@ def plan_for_resident(*, actor: Actor, case_id: Any, export_format: str) -> Resi
         goals=[(g, [a for a in actions if a.goal_id == g.pk]) for g in goals],
         other_actions=[a for a in actions if a.goal_id not in goal_ids],
         generated_on=timezone.localdate(),
+    )
+
+
+# ----------------------------------------------------------------------------- distance travelled
+
+
+@dataclass(frozen=True)
+class AreaChange:
+    name: str
+    before: int | None
+    after: int | None
+
+    @property
+    def change(self) -> int | None:
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+
+@dataclass
+class DistanceTravelled:
+    baseline_on: date | None
+    latest_on: date | None
+    areas: list[AreaChange]
+    hidden_areas: int
+
+    @property
+    def chart(self) -> list[tuple[AreaChange, int, int, int]]:
+        """For the bar chart: each area with its bar's x, y and width on a 400-wide axis that
+        runs from -9 (x=0) through no change (x=200) to +9 (x=400), 20 units a row."""
+        rows = []
+        for index, area in enumerate(self.areas):
+            change = area.change or 0
+            width = abs(change) * 200 // 9
+            x = 200 - width if change < 0 else 200
+            rows.append((area, x, index * 20 + 4, width))
+        return rows
+
+    @property
+    def chart_height(self) -> int:
+        return len(self.areas) * 20 + 8
+
+    @property
+    def overall(self) -> float | None:
+        """The mean change over the areas scored both times (positive is better)."""
+        changes = [a.change for a in self.areas if a.change is not None]
+        return round(sum(changes) / len(changes), 1) if changes else None
+
+
+def _scores_by_assessment(assessment_ids: list[Any]) -> dict[Any, dict[str, tuple[str, str, int]]]:
+    rows = AreaScore.objects.filter(
+        assessment_id__in=assessment_ids, score__isnull=False
+    ).values_list("assessment_id", "area__code", "area__name", "category", "score", "area__order")
+    found: dict[Any, dict[str, tuple[str, str, int]]] = defaultdict(dict)
+    for assessment_id, code, name, category, score, _order in rows:
+        found[assessment_id][code] = (name, category, int(score or 0))
+    return found
+
+
+def _baseline_and_latest(
+    assessments: list[tuple[Any, Any, date, Any]], case: Case
+) -> tuple[tuple[Any, Any, date, Any] | None, tuple[Any, Any, date, Any] | None]:
+    """The case's baseline (its triage's assessment, else the last before it opened, else the
+    first after) and the newest assessment after that. ``assessments`` are (id, person,
+    date, holder) oldest first."""
+    if not assessments:
+        return None, None
+    triage_assessment = case.triage.assessment_id if case.triage_id and case.triage else None
+    baseline = next((a for a in assessments if a[0] == triage_assessment), None)
+    if baseline is None:
+        before = [a for a in assessments if a[2] < case.opened_on]
+        baseline = before[-1] if before else assessments[0]
+    later = [a for a in assessments if (a[2], str(a[0])) > (baseline[2], str(baseline[0]))]
+    return baseline, (later[-1] if later else None)
+
+
+def distance_travelled(*, actor: Actor, case: Case) -> DistanceTravelled:
+    """The change in each area between the case's baseline assessment and the latest, for the
+    areas the actor may see (by category and holder). Audited with the categories shown."""
+    access = access_to_person(actor=actor, person=case.person)
+    assessments = list(
+        Assessment.objects.filter(person_id=case.person_id)
+        .order_by("assessed_on", "created_on")
+        .values_list("id", "person_id", "assessed_on", "organisation_id")
+    )
+    assessments = [a for a in assessments if access.allows(IDENTITY, a[3])]
+    baseline, latest = _baseline_and_latest(assessments, case)
+    if baseline is None:
+        return DistanceTravelled(None, None, [], 0)
+    scores = _scores_by_assessment([baseline[0]] + ([latest[0]] if latest else []))
+    before = scores.get(baseline[0], {})
+    after = scores.get(latest[0], {}) if latest else {}
+    areas: list[AreaChange] = []
+    hidden = 0
+    shown: set[str] = set()
+    for code in dict.fromkeys([*before, *after]):
+        name, category, _ = before.get(code) or after[code]
+        holders = [baseline[3]] + ([latest[3]] if latest else [])
+        if not all(access.allows(category, h) for h in holders):
+            hidden += 1
+            continue
+        shown.add(category)
+        areas.append(
+            AreaChange(
+                name=name,
+                before=before[code][2] if code in before else None,
+                after=after[code][2] if code in after else None,
+            )
+        )
+    if shown:
+        with transaction.atomic():
+            record_event(
+                actor=actor,
+                action="view",
+                person_id=case.person_id,
+                categories=sorted(shown),
+                basis=access.audit_basis(sorted(shown))[0],
+                detail={"page": "distance travelled", "case": case.reference},
+            )
+    return DistanceTravelled(baseline[2], latest[2] if latest else None, areas, hidden)
+
+
+@dataclass(frozen=True)
+class DistanceGroup:
+    name: str
+    cases: int
+    mean_change: float | None
+
+
+@dataclass
+class DistanceReport:
+    by_worker: list[DistanceGroup]
+    by_partner: list[DistanceGroup]
+    by_programme: list[DistanceGroup]
+    cases_with_review: int
+
+
+def distance_report(*, actor: Actor) -> DistanceReport:
+    """Mean distance travelled (the mean change per area between a case's baseline and latest
+    assessments) by key worker, lead partner and programme, over every case with at least two
+    assessments. Figures only, no one's details. Team managers and performance analysts."""
+    if not actor.user.has_any_role((Role.TEAM_MANAGER, Role.PERFORMANCE_ANALYST)):
+        raise Http404
+    cases = list(
+        Case.objects.select_related("key_worker", "organisation", "programme", "triage").only(
+            "id",
+            "person_id",
+            "opened_on",
+            "triage__assessment_id",
+            "key_worker__full_name",
+            "organisation__name",
+            "programme__name",
+        )
+    )
+    by_person: dict[Any, list[tuple[Any, Any, date, Any]]] = defaultdict(list)
+    for row in (
+        Assessment.objects.filter(person_id__in={c.person_id for c in cases})
+        .order_by("assessed_on", "created_on")
+        .values_list("id", "person_id", "assessed_on", "organisation_id")
+    ):
+        by_person[row[1]].append(row)
+    pairs: list[tuple[Case, Any, Any]] = []
+    for case in cases:
+        baseline, latest = _baseline_and_latest(by_person.get(case.person_id, []), case)
+        if baseline is not None and latest is not None:
+            pairs.append((case, baseline[0], latest[0]))
+    scores = _scores_by_assessment([p[1] for p in pairs] + [p[2] for p in pairs])
+    groups: dict[str, dict[str, list[float]]] = {
+        "worker": defaultdict(list),
+        "partner": defaultdict(list),
+        "programme": defaultdict(list),
+    }
+    for case, before_id, after_id in pairs:
+        before, after = scores.get(before_id, {}), scores.get(after_id, {})
+        changes = [after[c][2] - before[c][2] for c in before if c in after]
+        if not changes:
+            continue
+        mean = sum(changes) / len(changes)
+        groups["worker"][case.key_worker.full_name].append(mean)
+        groups["partner"][case.organisation.name].append(mean)
+        groups["programme"][case.programme.name].append(mean)
+
+    def summarise(values: dict[str, list[float]]) -> list[DistanceGroup]:
+        return [
+            DistanceGroup(name, len(v), round(sum(v) / len(v), 1) if v else None)
+            for name, v in sorted(values.items())
+        ]
+
+    return DistanceReport(
+        by_worker=summarise(groups["worker"]),
+        by_partner=summarise(groups["partner"]),
+        by_programme=summarise(groups["programme"]),
+        cases_with_review=sum(len(v) for v in groups["programme"].values()),
     )

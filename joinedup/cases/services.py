@@ -396,7 +396,7 @@ def add_action(
     need_area: str = "",
 ) -> Action:
     """An action in the plan, owned by an organisation (optionally a named member of its
-    staff). Its category is its goal's, or that of the need area given, or identity."""
+    staff). Its category is its goal's, or that of the need area given (one is needed)."""
     access = _require_lead(actor, case)
     description = description.strip()
     errors: dict[str, str] = {}
@@ -408,6 +408,9 @@ def add_action(
         errors["goal"] = "Select one of this case's goals"
     if need_area and need_area not in NeedArea.values:
         errors["need_area"] = "Select the need area"
+    if goal is None and not need_area:
+        # Otherwise it would be shared as identity: with every partner who may see the person.
+        errors["need_area"] = "Choose the goal it is towards, or what it is about"
     if owner is not None and (
         owner.organisation_id != owner_organisation.pk or not owner.is_active
     ):
@@ -418,12 +421,7 @@ def add_action(
         errors["due_on"] = "The due date must be on or after the day the case opened"
     if errors:
         raise ValidationError(errors)
-    if goal is not None:
-        category = goal.category
-    elif need_area:
-        category = category_for_need(need_area)
-    else:
-        category = IDENTITY
+    category = goal.category if goal is not None else category_for_need(need_area)
     with transaction.atomic():
         action = Action(
             case=case,

@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("cases/", views.caseload, name="caseload"),
     path("cases/team/", views.team, name="team"),
+    path("cases/distance-travelled/", views.distance, name="distance"),
     path("cases/<uuid:case_id>/", views.detail, name="detail"),
     path("cases/<uuid:case_id>/status/", views.change_status, name="status"),
     path("cases/<uuid:case_id>/transfer/", views.transfer, name="transfer"),

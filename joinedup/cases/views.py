@@ -92,6 +92,7 @@ def detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     view = selectors.case_detail(actor=actor, case_id=case_id)
     outcomes = selectors.case_outcomes(actor=actor, case=view.case)
+    distance = selectors.distance_travelled(actor=actor, case=view.case)
     keeps_records = request.user.has_any_role(RECORD_KEEPING_ROLES)  # type: ignore[union-attr]
     return render(
         request,
@@ -100,6 +101,7 @@ def detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
             "view": view,
             "case": view.case,
             "outcomes": outcomes,
+            "distance": distance,
             "can_change": view.is_lead and keeps_records,
             "keeps_records": keeps_records,
         },
@@ -207,6 +209,7 @@ def add_action(request: HttpRequest, case_id: UUID) -> HttpResponse:
                 owner=data["owner"],
                 goal=data["goal"],
                 due_on=data["due_on"],
+                need_area=data["need_area"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -382,6 +385,14 @@ def my_work(request: HttpRequest) -> HttpResponse:
         sustainment=sustainment_checks_due,
     )
     return render(request, "cases/my_work.html", {"work": work})
+
+
+@access(staff_with_roles(Role.TEAM_MANAGER, Role.PERFORMANCE_ANALYST))
+@require_safe
+def distance(request: HttpRequest) -> HttpResponse:
+    """Distance travelled by key worker, lead partner and programme (figures only)."""
+    report = selectors.distance_report(actor=Actor.from_request(request))
+    return render(request, "cases/distance.html", {"report": report})
 
 
 @access(MANAGERS)

@@ -7,14 +7,12 @@ for the job sustainment check; the team manager sees the key worker's load go up
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,16 +31,6 @@ from .test_shared_record_journey import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PROGRAMME = "Employment and skills support"
-
-
-@pytest.fixture
-def case_defaults() -> None:
-    """The programme and complexity weights the cases data migration ships: a transactional
-    test's flush removes them (``shipped_defaults`` puts back only the sharing and assessment
-    ones), so put them back with the migration's own function."""
-    importlib.import_module(
-        "joinedup.cases.migrations.0002_default_weights_and_programme"
-    ).add_defaults(apps, None)
 
 
 @pytest.fixture
@@ -75,7 +63,7 @@ def load_of(page, live_server, full_name: str) -> int:  # type: ignore[no-untype
 
 
 def test_a_case_from_triage_to_a_job_sustained(
-    live_server, browser_for, settings, shipped_defaults, case_defaults
+    live_server, browser_for, settings, shipped_defaults
 ) -> None:  # type: ignore[no-untyped-def]
     # ------------------------------------------------------------------ the world
     council = OrganisationFactory(name="Northvale Borough Council")

@@ -277,6 +277,7 @@ class TestPlan:
             case=case,
             description="Benefit check",
             owner_organisation=cab,
+            need_area="money_debt",
         )
         url = reverse("cases:action", args=[action.pk])
         client_for(cab_adviser).post(
@@ -302,6 +303,7 @@ class TestMyWorkAndWorkload:
             owner_organisation=case.organisation,
             owner=council_worker,
             due_on=today,
+            need_area="housing",
         )
         services.add_action(
             actor=actor_for(council_worker),
@@ -309,6 +311,7 @@ class TestMyWorkAndWorkload:
             description="Debt advice",
             owner_organisation=cab,
             due_on=today + timedelta(days=3),
+            need_area="money_debt",
         )
         with time_machine.travel(today + timedelta(days=10), tick=False):
             later = timezone.localdate()
@@ -647,3 +650,40 @@ def test_the_person_gets_a_plain_english_copy_of_their_plan(
     assert (
         client_for(cab_adviser).get(reverse("cases:plan_copy", args=[case.pk])).status_code == 404
     )
+
+
+def test_an_action_needs_a_goal_or_a_need_area_so_it_is_never_shared_as_identity(
+    case, council_worker, jcp
+) -> None:
+    with pytest.raises(ValidationError) as error:
+        services.add_action(
+            actor=actor_for(council_worker), case=case, description="Meet", owner_organisation=jcp
+        )
+    assert "need_area" in error.value.message_dict
+    action = services.add_action(
+        actor=actor_for(council_worker),
+        case=case,
+        description="Work coach meeting",
+        owner_organisation=jcp,
+        need_area="work_skills",
+    )
+    assert action.category == "work_skills"
+
+
+def test_distance_travelled_on_the_case_and_by_group(
+    case, person, council, council_worker, scale
+) -> None:
+    today = timezone.localdate()
+    assess(council_worker, person, scale, assessed_on=today - timedelta(days=1), default=3)
+    assess(council_worker, person, scale, assessed_on=today, kind="review", default=6)
+    result = selectors.distance_travelled(actor=actor_for(council_worker), case=case)
+    assert result.overall == 3.0 and all(a.change == 3 for a in result.areas)
+    page = client_for(council_worker).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert 'data-testid="distance"' in page and "+3" in page
+    manager = UserFactory(organisation=council, roles=[Role.TEAM_MANAGER])
+    report = selectors.distance_report(actor=actor_for(manager))
+    assert report.cases_with_review == 1
+    assert [(g.name, g.mean_change) for g in report.by_worker] == [("Kirsty Walker", 3.0)]
+    html = client_for(manager).get(reverse("cases:distance")).content.decode()
+    assert "Kirsty Walker" in html and "3.0" in html
+    assert client_for(council_worker).get(reverse("cases:distance")).status_code == 403
