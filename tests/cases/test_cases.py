@@ -687,3 +687,61 @@ def test_distance_travelled_on_the_case_and_by_group(
     html = client_for(manager).get(reverse("cases:distance")).content.decode()
     assert "Kirsty Walker" in html and "3.0" in html
     assert client_for(council_worker).get(reverse("cases:distance")).status_code == 403
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs real concurrent connections; runs in make test-postgres",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_people_saving_the_same_action_at_once_lose_nothing(
+    shipped_defaults, person, council_worker, cab, cab_adviser, programme
+) -> None:  # type: ignore[no-untyped-def]
+    """REL-01: two saves from the same version at the same moment: one lands, the other is
+    told and can re-apply; neither is silently overwritten."""
+    import threading
+
+    case = services.open_case(
+        actor=actor_for(council_worker),
+        person=person,
+        programme=programme,
+        key_worker=council_worker,
+    )
+    consent_for(person, cab, council_worker, "identity_contact")
+    action = services.add_action(
+        actor=actor_for(council_worker),
+        case=case,
+        description="Benefit check",
+        owner_organisation=cab,
+        need_area="money_debt",
+    )
+    results: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def save(user, note: str) -> None:  # type: ignore[no-untyped-def]
+        try:
+            barrier.wait()
+            services.update_action(
+                actor=actor_for(user),
+                action=action,
+                status="in_progress",
+                progress_note=note,
+                expected_version=1,
+            )
+            results.append(note)
+        except services.StaleEditError:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=save, args=(council_worker, "Key worker's note")),
+        threading.Thread(target=save, args=(cab_adviser, "Adviser's note")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count("refused") == 1
+    saved = Action.objects.get()
+    assert saved.version == 2 and saved.progress_note == next(r for r in results if r != "refused")
