@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -48,6 +48,12 @@ UNRATED = AMBER
 DEFAULT_CAPACITY_POINTS = 60
 #: The newest contacts shown on the case page.
 CONTACTS_SHOWN = 50
+
+
+def held_basis(access: PersonAccess, category: str, holder: Any) -> str:
+    """For the audit record: the basis on which the actor sees ``category`` of a record held by
+    ``holder`` (the case's lead organisation, a contact's or an attachment's organisation)."""
+    return access.decide(category, holder).basis.value
 
 
 def _require_people_work(actor: Actor) -> None:
@@ -167,7 +173,7 @@ def case_detail(*, actor: Actor, case_id: Any) -> CaseView:
             action="view",
             person_id=case.person_id,
             categories=sorted(shown),
-            basis=access.audit_basis([IDENTITY])[0],
+            basis=held_basis(access, IDENTITY, holder),
             detail={"page": "case", "case": case.reference},
         )
     return CaseView(
@@ -200,7 +206,7 @@ def case_for_change(*, actor: Actor, case_id: Any) -> Case:
             action="view",
             person_id=case.person_id,
             categories=[IDENTITY],
-            basis=access.audit_basis([IDENTITY])[0],
+            basis=held_basis(access, IDENTITY, case.organisation_id),
             detail={"page": "case change", "case": case.reference},
         )
     return case
@@ -226,7 +232,9 @@ def action_for_update(*, actor: Actor, action_id: Any) -> Action:
             action="view",
             person_id=action.case.person_id,
             categories=sorted({IDENTITY, action.category}),
-            basis="own_organisation",
+            basis=held_basis(access, action.category, action.owner_organisation_id)
+            if action.owner_organisation_id == actor.organisation_id
+            else held_basis(access, action.category, action.case.organisation_id),
             detail={"page": "action", "case": action.case.reference, "action": str(action.pk)},
         )
     return action
@@ -475,12 +483,14 @@ def my_work(*, actor: Actor, today: date, sustainment: Any = None) -> MyWork:
     expiring = (
         Consent.objects.filter(
             person_id__in=[c.person_id for c in cases],
+            organisations=actor.organisation_id,
             withdrawn_on__isnull=True,
+            given_on__lte=today,
             expires_on__gte=today,
             expires_on__lte=today + timedelta(days=settings.JOINEDUP_CONSENT_WARNING_DAYS),
         )
         .values("person_id")
-        .annotate(first=Max("expires_on"))
+        .annotate(first=Min("expires_on"))
     )
     by_person = {c.person_id: c for c in cases}
     work.consents_expiring = [(by_person[row["person_id"]], row["first"]) for row in expiring]
@@ -568,18 +578,18 @@ def attachment_for_download(*, actor: Actor, attachment_id: Any) -> Attachment:
         raise Http404("No such file.") from exc
     contact = attachment.contact
     access = access_to_person(actor=actor, person=contact.case.person)
-    if not (
+    if not access.allows(IDENTITY, contact.case.organisation_id) or not (
         contact.organisation_id == actor.organisation_id
         or access.allows(contact.category, contact.organisation_id)
     ):
-        raise Http404("No such file.")
+        raise Http404("No such file.")  # the same check as the case page and the contact
     with transaction.atomic():
         record_event(
             actor=actor,
             action="view",
             person_id=contact.case.person_id,
             categories=[contact.category],
-            basis=access.audit_basis([contact.category])[0],
+            basis=held_basis(access, contact.category, contact.organisation_id),
             detail={"page": "attachment", "attachment": str(attachment.pk)},
         )
     return attachment
@@ -750,7 +760,7 @@ def distance_travelled(*, actor: Actor, case: Case) -> DistanceTravelled:
                 action="view",
                 person_id=case.person_id,
                 categories=sorted(shown),
-                basis=access.audit_basis(sorted(shown))[0],
+                basis=held_basis(access, IDENTITY, case.organisation_id),
                 detail={"page": "distance travelled", "case": case.reference},
             )
     return DistanceTravelled(baseline[2], latest[2] if latest else None, areas, hidden)
@@ -773,12 +783,15 @@ class DistanceReport:
 
 def distance_report(*, actor: Actor) -> DistanceReport:
     """Mean distance travelled (the mean change per area between a case's baseline and latest
-    assessments) by key worker, lead partner and programme, over every case with at least two
-    assessments. Figures only, no one's details. Team managers and performance analysts."""
+    assessments) by key worker and programme, over the actor's organisation's cases with at
+    least two assessments. Figures only: groups smaller than SMALL_NUMBER_THRESHOLD (5) are
+    left out. For team managers and performance analysts; audited."""
     if not actor.user.has_any_role((Role.TEAM_MANAGER, Role.PERFORMANCE_ANALYST)):
         raise Http404
     cases = list(
-        Case.objects.select_related("key_worker", "organisation", "programme", "triage").only(
+        Case.objects.filter(organisation_id=actor.org)
+        .select_related("key_worker", "organisation", "programme", "triage")
+        .only(
             "id",
             "person_id",
             "opened_on",
@@ -816,12 +829,26 @@ def distance_report(*, actor: Actor) -> DistanceReport:
         groups["partner"][case.organisation.name].append(mean)
         groups["programme"][case.programme.name].append(mean)
 
+    threshold = settings.JOINEDUP_SMALL_NUMBER_THRESHOLD
+
     def summarise(values: dict[str, list[float]]) -> list[DistanceGroup]:
+        # Groups of fewer than the threshold are left out: a mean of one or two cases is
+        # close to one person's scores.
         return [
-            DistanceGroup(name, len(v), round(sum(v) / len(v), 1) if v else None)
+            DistanceGroup(name, len(v), round(sum(v) / len(v), 1))
             for name, v in sorted(values.items())
+            if len(v) >= threshold
         ]
 
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="view",
+            person_id=None,
+            categories=[],
+            basis="",
+            detail={"page": "distance travelled report", "cases": len(pairs)},
+        )
     return DistanceReport(
         by_worker=summarise(groups["worker"]),
         by_partner=summarise(groups["partner"]),

@@ -36,6 +36,7 @@ from joinedup.people.models import Person
 from joinedup.referrals.models import Referral
 from joinedup.referrals.services import REFERENCE_ALPHABET, ReferralDestination, refer_person
 from joinedup.sharing.categories import IDENTITY
+from joinedup.sharing.models import InformationCategory
 from joinedup.sharing.policy import RECORD_KEEPING_ROLES, access_to_person, works_with_people
 from joinedup.triage.models import Triage
 
@@ -71,8 +72,17 @@ def _require_lead(actor: Actor, case: Case) -> PersonAccess:
     return _identity_access(actor, case.person)
 
 
-def _basis(access: PersonAccess) -> str:
-    return access.audit_basis([IDENTITY])[0]
+def _basis(access: PersonAccess, holder: Any = None, category: str = IDENTITY) -> str:
+    """The actor's basis for a record of ``category`` held by ``holder`` (by default the
+    organisation holding the person's core record), for the audit event."""
+    return access.decide(category, holder).basis.value
+
+
+def _require_active(case: Case) -> None:
+    if not case.is_active:
+        raise ValidationError(
+            f"The case is {case.get_status_display().lower()}. Re-open it to change the plan"
+        )
 
 
 def is_key_worker_of(user: User | None, organisation_id: Any) -> bool:
@@ -185,7 +195,7 @@ def open_case(
             action="create",
             person_id=person.pk,
             categories=[IDENTITY],
-            basis=_basis(access),
+            basis=_basis(access, actor.org),
             detail={
                 "case": case.reference,
                 "programme": programme.name,
@@ -258,7 +268,7 @@ def change_case_status(
             action="update",
             person_id=locked.person_id,
             categories=[IDENTITY],
-            basis=_basis(access),
+            basis=_basis(access, locked.organisation_id),
             detail={"case": locked.reference, "status": status},
         )
     return locked
@@ -296,6 +306,23 @@ def transfer_case(
             f"{organisation.name} has no basis to see this person's record. Record the "
             "person's consent for them first"
         )
+    elif key_worker.organisation_id != case.organisation_id:
+        # The new lead will hold the plan: it must already have a basis for each kind of
+        # information in it, or the transfer would share more than the person agreed.
+        new_access = access_to_person(
+            actor=Actor.for_user(key_worker, process="case transfer check"), person=case.person
+        )
+        plan = set(case.goals.values_list("category", flat=True)) | set(
+            case.actions.values_list("category", flat=True)
+        )
+        missing = sorted(c for c in plan if not new_access.allows(c, case.organisation_id))
+        if missing:
+            names = dict(InformationCategory.objects.values_list("code", "name"))
+            errors["key_worker"] = (
+                "They have no basis to see parts of the plan ("
+                + ", ".join(names.get(c, c).lower() for c in missing)
+                + "). Record the person's consent for them first"
+            )
     if not case.is_active:
         errors["key_worker"] = "Only an active case can move. Re-open it first"
     if errors:
@@ -323,7 +350,7 @@ def transfer_case(
             action="update",
             person_id=locked.person_id,
             categories=[IDENTITY],
-            basis=_basis(access),
+            basis=_basis(access, case.organisation_id),
             detail={
                 "case": locked.reference,
                 "transferred": True,
@@ -357,6 +384,7 @@ def _tell_key_workers(case: Case, previous: User, new: User) -> None:
 def add_goal(*, actor: Actor, case: Case, need_area: str, description: str) -> Goal:
     """A goal for one need area, shared as that area's category."""
     access = _require_lead(actor, case)
+    _require_active(case)
     description = description.strip()
     errors: dict[str, str] = {}
     if need_area not in NeedArea.values:
@@ -378,7 +406,7 @@ def add_goal(*, actor: Actor, case: Case, need_area: str, description: str) -> G
             action="create",
             person_id=case.person_id,
             categories=[category],
-            basis=_basis(access),
+            basis=_basis(access, case.organisation_id, category),
             detail={"case": case.reference, "goal": str(goal.pk)},
         )
     return goal
@@ -398,6 +426,7 @@ def add_action(
     """An action in the plan, owned by an organisation (optionally a named member of its
     staff). Its category is its goal's, or that of the need area given (one is needed)."""
     access = _require_lead(actor, case)
+    _require_active(case)
     description = description.strip()
     errors: dict[str, str] = {}
     if not description:
@@ -438,7 +467,7 @@ def add_action(
             action="create",
             person_id=case.person_id,
             categories=[category],
-            basis=_basis(access),
+            basis=_basis(access, case.organisation_id, category),
             detail={
                 "case": case.reference,
                 "action": str(action.pk),
@@ -470,6 +499,7 @@ def update_action(
     if someone else changed it after ``expected_version`` (REL-01)."""
     if not may_update_action(actor, action):
         raise Http404("No such action.")
+    _require_active(action.case)
     progress_note = progress_note.strip()
     errors: dict[str, str] = {}
     if status not in Action.Status.values:
@@ -501,9 +531,13 @@ def update_action(
             action="update",
             person_id=action.case.person_id,
             categories=[action.category],
-            basis="own_organisation"
-            if actor.organisation_id in (action.owner_organisation_id, action.case.organisation_id)
-            else _basis(access),
+            basis=_basis(
+                access,
+                action.owner_organisation_id
+                if action.owner_organisation_id == actor.organisation_id
+                else action.case.organisation_id,
+                action.category,
+            ),
             detail={"case": action.case.reference, "action": str(action.pk), "status": status},
         )
     return Action.objects.select_related("case").get(pk=action.pk)
@@ -649,7 +683,7 @@ def record_contact(
             action="create",
             person_id=case.person_id,
             categories=[category],
-            basis=_basis(access),
+            basis=_basis(access, case.organisation_id, category),
             detail={
                 "case": case.reference,
                 "contact": str(contact.pk),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -392,7 +393,11 @@ def my_work(request: HttpRequest) -> HttpResponse:
 def distance(request: HttpRequest) -> HttpResponse:
     """Distance travelled by key worker, lead partner and programme (figures only)."""
     report = selectors.distance_report(actor=Actor.from_request(request))
-    return render(request, "cases/distance.html", {"report": report})
+    return render(
+        request,
+        "cases/distance.html",
+        {"report": report, "threshold": settings.JOINEDUP_SMALL_NUMBER_THRESHOLD},
+    )
 
 
 @access(MANAGERS)

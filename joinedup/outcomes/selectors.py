@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 
 from joinedup.audit.services import AuditEntry, record_event, record_events
@@ -196,7 +197,11 @@ def sustainment_checks_due(
             achieved_on__lte=latest_start,
             case__key_worker_id=actor.user_id,
             case__organisation_id=actor.org,
-            case__status__in=Case.ACTIVE_STATUSES,
+        )
+        # Checks continue after a case closes because the person moved into work.
+        .filter(
+            Q(case__status__in=Case.ACTIVE_STATUSES)
+            | Q(case__status=Case.Status.CLOSED, case__closure_reason=Case.ClosureReason.EMPLOYMENT)
         )
         .select_related("case", "person")
         .order_by("achieved_on", "pk")

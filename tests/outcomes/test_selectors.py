@@ -231,8 +231,11 @@ class TestSustainmentChecks:
         for status in ("paused", "reopened"):
             Case.objects.filter(pk=case.pk).update(status=status)
             assert len(_checks(council_worker, "2027-02-01")) == 1
-        Case.objects.filter(pk=case.pk).update(status="closed")
+        Case.objects.filter(pk=case.pk).update(status="closed", closure_reason="disengaged")
         assert _checks(council_worker, "2027-02-01") == []
+        # Closed because they moved into work: the checks go on (the usual reason to close).
+        Case.objects.filter(pk=case.pk).update(status="closed", closure_reason="employment")
+        assert len(_checks(council_worker, "2027-02-01")) == 1
 
     def test_the_number_of_queries_does_not_grow_with_the_caseload(
         self, case, council, council_worker, programme

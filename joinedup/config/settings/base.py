@@ -160,6 +160,8 @@ JOINEDUP_REFERRAL_RESPONSE_DAYS = env.int("REFERRAL_RESPONSE_DAYS", default=5)
 JOINEDUP_REFERRAL_CONSENT_DAYS = env.int("REFERRAL_CONSENT_DAYS", default=365)
 # "My work" warns of consents on a key worker's cases expiring within this many days.
 JOINEDUP_CONSENT_WARNING_DAYS = env.int("CONSENT_WARNING_DAYS", default=30)
+# Figures about fewer people than this are not shown in reports (small-number suppression).
+JOINEDUP_SMALL_NUMBER_THRESHOLD = env.int("SMALL_NUMBER_THRESHOLD", default=5)
 JOINEDUP_SELF_REFERRAL_ORGANISATION = env.str("SELF_REFERRAL_ORGANISATION", default="")
 # Public self-referral form: submissions allowed per client address per hour.
 JOINEDUP_SELF_REFERRAL_RATE = env.int("SELF_REFERRAL_RATE", default=5)
