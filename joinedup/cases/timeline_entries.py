@@ -27,5 +27,7 @@ def case_entries(person: Any) -> Iterable[TimelineEntry]:
             category=Case.CATEGORY,
             holder_id=holder.pk,
             holder_name=holder.name,
-            detail=event.reason,
+            # Reasons (e.g. why a case paused) may say more than who the person is: they stay
+            # on the case, for the lead organisation.
+            detail="",
         )

@@ -838,3 +838,23 @@ class TestSecondReview:
             .content.decode()
         )
         assert 'href="#id_status"' in html and 'id="id_status"' in html
+
+
+def test_reasons_in_the_case_history_stay_with_the_lead(
+    case, person, council_worker, cab, cab_adviser
+) -> None:
+    services.change_case_status(
+        actor=actor_for(council_worker),
+        case=case,
+        status="paused",
+        reason="In hospital for surgery",
+    )
+    consent_for(person, cab, council_worker, "identity_contact")
+    page = client_for(cab_adviser).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "Paused" in page and "surgery" not in page
+    timeline = (
+        client_for(cab_adviser).get(reverse("people:timeline", args=[person.pk])).content.decode()
+    )
+    assert "surgery" not in timeline
+    lead = client_for(council_worker).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "In hospital for surgery" in lead
