@@ -4,6 +4,7 @@ and the team's workload. Views call selectors and services only (rule 1)."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -109,8 +110,18 @@ def detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     )
 
 
-def _version_error(request: HttpRequest, error: ValidationError) -> None:
-    messages.error(request, " ".join(error.messages))
+def _stale(
+    request: HttpRequest, template: str, form_class: Any, case: Any, error: ValidationError
+) -> HttpResponse:
+    """Someone else changed the case since this page was opened (REL-01): show the page again
+    with the latest case, what this user typed kept, and the message, so nothing is lost."""
+    latest = selectors.case_for_change(actor=Actor.from_request(request), case_id=case.pk)
+    data = request.POST.copy()
+    data["version"] = str(latest.version)
+    form = form_class(data)
+    form.is_valid()
+    form.add_error(None, " ".join(error.messages))
+    return render(request, template, {"form": form, "case": latest}, status=409)
 
 
 @access(RECORD_KEEPERS)
@@ -133,8 +144,7 @@ def change_status(request: HttpRequest, case_id: UUID) -> HttpResponse:
                 expected_version=data["version"],
             )
         except services.StaleEditError as error:
-            _version_error(request, error)
-            return redirect("cases:detail", case_id=case.pk)
+            return _stale(request, "cases/status.html", StatusForm, case, error)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -162,8 +172,7 @@ def transfer(request: HttpRequest, case_id: UUID) -> HttpResponse:
                 expected_version=data["version"],
             )
         except services.StaleEditError as error:
-            _version_error(request, error)
-            return redirect("cases:detail", case_id=case.pk)
+            return _stale(request, "cases/transfer.html", TransferForm, case, error)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -858,3 +858,29 @@ def test_reasons_in_the_case_history_stay_with_the_lead(
     assert "surgery" not in timeline
     lead = client_for(council_worker).get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "In hospital for surgery" in lead
+
+
+def test_a_stale_status_change_keeps_what_was_typed(case, council_worker) -> None:
+    """REL-01: the page comes back with the latest case and the user's reason kept."""
+    client = client_for(council_worker)
+    url = reverse("cases:status", args=[case.pk])
+    services.change_case_status(
+        actor=actor_for(council_worker),
+        case=case,
+        status="paused",
+        reason="Away",
+        expected_version=1,
+    )
+    response = client.post(
+        url,
+        {
+            "status": "closed",
+            "closure_reason": "other",
+            "reason": "My careful reason",
+            "version": 1,
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 409 and "Someone else changed this case" in html
+    assert "My careful reason" in html and 'value="2"' in html
+    assert Case.objects.get().status == "paused"
