@@ -305,6 +305,9 @@ def update_action(request: HttpRequest, action_id: UUID) -> HttpResponse:
                     "action": latest,
                     "stale": " ".join(error.messages),
                     "yours": data,
+                    "yours_status": dict(ActionUpdateForm.base_fields["status"].choices).get(  # type: ignore[attr-defined]
+                        data["status"], data["status"]
+                    ),
                 },
                 status=409,
             )
