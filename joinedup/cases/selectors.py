@@ -191,8 +191,9 @@ def case_detail(*, actor: Actor, case_id: Any) -> CaseView:
     )
 
 
-def case_for_change(*, actor: Actor, case_id: Any) -> Case:
-    """The case for its lead organisation's pages that change it (audited as a look)."""
+def case_for_change(*, actor: Actor, case_id: Any, page: str = "case change") -> Case:
+    """The case for its lead organisation's pages that change it (audited as a look at
+    ``page``); any other organisation gets a 404 (rule 5)."""
     _require_people_work(actor)
     case = _load_case(case_id)
     if case.organisation_id != actor.organisation_id:
@@ -207,7 +208,7 @@ def case_for_change(*, actor: Actor, case_id: Any) -> Case:
             person_id=case.person_id,
             categories=[IDENTITY],
             basis=held_basis(access, IDENTITY, case.organisation_id),
-            detail={"page": "case change", "case": case.reference},
+            detail={"page": page, "case": case.reference},
         )
     return case
 

@@ -16,6 +16,7 @@ from django.http import Http404
 
 from joinedup.audit.services import AuditEntry, record_event, record_events
 from joinedup.cases.models import Case
+from joinedup.cases.selectors import case_for_change
 from joinedup.sharing.categories import IDENTITY, WORK_SKILLS
 from joinedup.sharing.policy import Basis, access_to_people, access_to_person, works_with_people
 
@@ -55,28 +56,7 @@ def _combined_basis(access: PersonAccess, seen: Iterable[tuple[str, uuid.UUID | 
 def case_for_outcomes(*, actor: Actor, case_id: Any) -> Case:
     """A case led by the actor's organisation, to record or verify its outcomes; any other
     case is a 404 (rule 5). Audited as a look at the case."""
-    if not works_with_people(actor):
-        raise Http404("No such case.")
-    case = (
-        Case.objects.select_related("person", "programme")
-        .filter(pk=case_id, organisation_id=actor.org)
-        .first()
-    )
-    if case is None:
-        raise Http404("No such case.")
-    access = access_to_person(actor=actor, person=case.person)
-    if not access.allows(IDENTITY):
-        raise Http404("No such case.")
-    with transaction.atomic():
-        record_event(
-            actor=actor,
-            action="view",
-            person_id=case.person_id,
-            categories=[IDENTITY],
-            basis=access.audit_basis([IDENTITY])[0],
-            detail={"page": "case outcomes", "case": case.reference},
-        )
-    return case
+    return case_for_change(actor=actor, case_id=case_id, page="case outcomes")
 
 
 def _visible_outcomes(access: PersonAccess, case: Case, outcomes: list[Outcome]) -> list[Outcome]:
