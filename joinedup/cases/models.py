@@ -177,6 +177,12 @@ class Action(BaseModel):
         indexes = [
             models.Index(fields=["owner", "status", "due_on"], name="action_mine"),
             models.Index(fields=["owner_organisation", "status", "due_on"], name="action_org"),
+            # "My work": an organisation's open actions with no one named, in due order.
+            models.Index(
+                fields=["owner_organisation", "due_on"],
+                condition=models.Q(owner__isnull=True, status__in=["not_started", "in_progress"]),
+                name="action_org_unassigned_open",
+            ),
         ]
 
     def __str__(self) -> str:

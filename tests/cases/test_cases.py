@@ -884,3 +884,33 @@ def test_a_stale_status_change_keeps_what_was_typed(case, council_worker) -> Non
     assert response.status_code == 409 and "Someone else changed this case" in html
     assert "My careful reason" in html and 'value="2"' in html
     assert Case.objects.get().status == "paused"
+
+
+def test_my_work_shows_my_actions_due_soon_whatever_the_organisation_s_backlog(
+    case, council, council_worker
+) -> None:
+    """Found by bench/case_pages.py: a backlog of the organisation's old unassigned actions
+    filled the list, so the key worker's own actions due next week never showed."""
+    today = timezone.localdate()
+    Action.objects.bulk_create(
+        Action(
+            case=case,
+            description=f"Old task {n}",
+            owner_organisation=council,
+            due_on=today - timedelta(days=30),
+            category="work_skills",
+        )
+        for n in range(120)
+    )
+    services.add_action(
+        actor=actor_for(council_worker),
+        case=case,
+        description="Call about the interview",
+        owner_organisation=council,
+        owner=council_worker,
+        due_on=today + timedelta(days=3),
+        need_area="work_skills",
+    )
+    work = selectors.my_work(actor=actor_for(council_worker), today=today)
+    assert [a.description for a in work.actions_due] == ["Call about the interview"]
+    assert len(work.actions_overdue) == selectors.ACTIONS_SHOWN
