@@ -415,6 +415,7 @@ class MyWork:
     oldest_referrals: list[Referral] = field(default_factory=list)
     handoffs: list[Triage] = field(default_factory=list)
     reviews_due: list[tuple[Case, date | None]] = field(default_factory=list)
+    reviews_due_total: int = 0
     consents_expiring: list[tuple[Case, date]] = field(default_factory=list)
     sustainment_checks: list[Any] = field(default_factory=list)
 
@@ -437,7 +438,9 @@ LOOK_AHEAD_DAYS = 14
 REVIEW_AFTER_DAYS = 84
 #: The most actions of each kind (the actor's own; their organisation's with no one named)
 #: shown on "my work".
-ACTIONS_SHOWN = 50
+ACTIONS_SHOWN = 25
+#: The most reviews due shown (the longest waiting first); the rest are counted.
+REVIEWS_SHOWN = 25
 #: Unassigned actions of the organisation overdue by more than this are left to the
 #: organisation's lists, not everyone's "my work".
 OVERDUE_SHOWN_DAYS = 90
@@ -494,11 +497,15 @@ def my_work(*, actor: Actor, today: date, sustainment: Any = None) -> MyWork:
         .select_related("person")
         .annotate(last_assessed=Max("person__assessments__assessed_on"))
     )
+    due: list[tuple[date, Case, date | None]] = []
     for case in cases:
         last = getattr(case, "last_assessed", None)
         since = last if last and last >= case.opened_on else case.opened_on
         if since + timedelta(days=REVIEW_AFTER_DAYS) <= horizon:
-            work.reviews_due.append((case, last))
+            due.append((since, case, last))
+    due.sort(key=lambda row: (row[0], row[1].reference))
+    work.reviews_due = [(case, last) for _, case, last in due[:REVIEWS_SHOWN]]
+    work.reviews_due_total = len(due)
     expiring = (
         Consent.objects.filter(
             person_id__in=[c.person_id for c in cases],

@@ -397,7 +397,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
         today=timezone.localdate(),
         sustainment=sustainment_checks_due,
     )
-    return render(request, "cases/my_work.html", {"work": work})
+    return render(request, "cases/my_work.html", {"work": work, "shown": selectors.ACTIONS_SHOWN})
 
 
 @access(staff_with_roles(Role.TEAM_MANAGER, Role.PERFORMANCE_ANALYST))
