@@ -914,3 +914,22 @@ def test_my_work_shows_my_actions_due_soon_whatever_the_organisation_s_backlog(
     work = selectors.my_work(actor=actor_for(council_worker), today=today)
     assert [a.description for a in work.actions_due] == ["Call about the interview"]
     assert len(work.actions_overdue) == selectors.ACTIONS_SHOWN
+
+
+def test_my_work_lists_the_longest_waiting_reviews_and_counts_the_rest(
+    council_worker, programme
+) -> None:
+    from joinedup.people.services import register_person
+
+    actor = actor_for(council_worker)
+    for n in range(selectors.REVIEWS_SHOWN + 3):
+        someone = register_person(
+            actor=actor, values={"given_name": "Pat", "family_name": f"Review{n:02d}"}
+        )
+        services.open_case(
+            actor=actor, person=someone, programme=programme, key_worker=council_worker
+        )
+    later = timezone.localdate() + timedelta(days=100)
+    work = selectors.my_work(actor=actor, today=later)
+    assert len(work.reviews_due) == selectors.REVIEWS_SHOWN
+    assert work.reviews_due_total == selectors.REVIEWS_SHOWN + 3
