@@ -34,29 +34,38 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
-import re
-import shutil
 import signal
 import sys
-import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 BENCH = "person_pages"
+import harness  # noqa: E402  (bench/ is on the path when run as a script)
+from harness import (  # noqa: E402
+    QueryShape,
+    QueryTimer,
+    ScratchDatabase,
+    elapsed,
+    explain,
+    log,
+    normalise_sql,
+    percentile,
+    scratch_database,
+    signed_in_client,
+)
+
+harness.BENCH = BENCH
 TARGET_P95_MS = 150.0
 FULL_PEOPLE = 100_000
 QUICK_PEOPLE = 5_000
@@ -72,14 +81,6 @@ ACTOR_EMAILS = {
     # Often has no basis: the restricted view.
     "work_coach": "workcoach@jcp.northvale.example",
 }
-
-_STARTED = time.perf_counter()
-
-
-def log(message: str) -> None:
-    print(
-        f"[{BENCH} {time.perf_counter() - _STARTED:7.1f}s] {message}", file=sys.stderr, flush=True
-    )
 
 
 # ----------------------------------------------------------------------------- arguments
@@ -148,121 +149,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 # ----------------------------------------------------------------------------- scratch database
 
 
-@dataclass
-class ScratchDatabase:
-    vendor: str
-    url: str
-    shown: str
-    cleanup: Callable[[], None] = field(repr=False)
-
-
-def _is_postgres(url: str) -> bool:
-    return urlsplit(url).scheme in {"postgres", "postgresql", "pgsql", "postgis"}
-
-
-def scratch_database(explicit_url: str | None, *, keep: bool) -> ScratchDatabase:
-    """A new, empty database for this run only. Never the configured one itself."""
-    import environ
-
-    base = explicit_url or os.environ.get("DATABASE_URL", "")
-    if base and _is_postgres(base):
-        return _scratch_postgres(base, keep=keep, config=environ.Env.db_url_config(base))
-    if base and urlsplit(base).scheme != "sqlite":
-        raise SystemExit(f"{BENCH}: unsupported database URL scheme in {base!r}")
-    if explicit_url:
-        path = Path(environ.Env.db_url_config(explicit_url)["NAME"]).resolve()
-        if path.exists() and path.stat().st_size:
-            raise SystemExit(f"{BENCH}: {path} exists; give the path of a new file.")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        directory = None
-    else:
-        directory = Path(tempfile.mkdtemp(prefix="joinedup-bench-"))
-        path = directory / "bench.sqlite3"
-
-    def cleanup() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        if keep:
-            log(f"kept the scratch database: sqlite:///{path}")
-            return
-        if directory is not None:
-            shutil.rmtree(directory, ignore_errors=True)
-        else:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-    return ScratchDatabase("sqlite", f"sqlite:///{path}", str(path), cleanup)
-
-
-def _scratch_postgres(base: str, *, keep: bool, config: dict[str, Any]) -> ScratchDatabase:
-    import psycopg
-    from psycopg import sql
-
-    name = f"joinedup_bench_{os.getpid()}"
-    admin = {
-        "host": config.get("HOST") or None,
-        "port": str(config["PORT"]) if config.get("PORT") else None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "dbname": config.get("NAME") or "postgres",
-        "autocommit": True,
-    }
-    admin = {k: v for k, v in admin.items() if v is not None}
-    if admin["dbname"] == name:
-        raise SystemExit(f"{BENCH}: the admin database cannot be the scratch one ({name}).")
-    with psycopg.connect(**admin) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = urlsplit(base)._replace(path=f"/{name}").geturl()
-
-    def cleanup() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        if keep:
-            log(f"kept the scratch database: {name} (drop it with DROP DATABASE {name})")
-            return
-        with psycopg.connect(**admin) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        log(f"dropped the scratch database {name}")
-
-    host = config.get("HOST") or "localhost"
-    return ScratchDatabase("postgresql", url, f"{name} on {host}", cleanup)
-
-
 # ----------------------------------------------------------------------------- measuring
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
-_STRING = re.compile(r"'(?:[^']|'')*'")
-_NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
-_IN_LIST = re.compile(r"\((?:\s*\?\s*,)+\s*\?\s*\)")
-_SPACES = re.compile(r"\s+")
-
-
-def normalise_sql(text: str) -> str:
-    """The query's shape: literals become ?, lists of them (...)."""
-    shape = _STRING.sub("?", text.replace("%s", "?"))
-    shape = _NUMBER.sub("?", shape)
-    shape = _IN_LIST.sub("(...)", shape)
-    return _SPACES.sub(" ", shape).strip()
-
-
-@dataclass
-class QueryShape:
-    count: int = 0
-    total_s: float = 0.0
-    slowest_s: float = 0.0
-    slowest_sql: str = ""
-    slowest_params: Any = None
 
 
 @dataclass
@@ -314,21 +201,6 @@ class PageResult:
 
     def top_shapes(self, limit: int) -> list[tuple[str, QueryShape]]:
         return sorted(self.shapes.items(), key=lambda item: -item[1].total_s)[:limit]
-
-
-class QueryTimer:
-    """An execute wrapper that times each statement with perf_counter (the test utilities
-    keep times rounded to the millisecond, too coarse for sub-millisecond queries)."""
-
-    def __init__(self) -> None:
-        self.statements: list[tuple[str, Any, float]] = []
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.statements.append((sql, params, time.perf_counter() - started))
 
 
 def measure(page: Page, client: Any, *, repeat: int, warmup: int) -> PageResult:
@@ -392,20 +264,6 @@ def report_hotspots(page: Page, result: PageResult, *, repeat: int, limit: int =
             f"{shape.count / repeat:4.1f}x/request  max {shape.slowest_s * 1000:6.1f} ms  "
             f"{shape_sql[:220]}"
         )
-
-
-def explain(vendor: str, text: str, params: Any) -> list[str]:
-    from django.db import connection
-
-    if not text.lstrip().upper().startswith("SELECT") or "FOR UPDATE" in text.upper():
-        return ["(not a plain SELECT: not explained)"]
-    prefix = "EXPLAIN QUERY PLAN " if vendor == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS) "
-    with connection.cursor() as cursor:
-        cursor.execute(prefix + text, params)
-        rows = cursor.fetchall()
-    if vendor == "sqlite":
-        return [f"{row[0]}/{row[1]}: {row[-1]}" for row in rows]
-    return [row[0] for row in rows]
 
 
 def profile(page: Page, client: Any, *, repeat: int, limit: int = 30) -> None:
@@ -659,26 +517,6 @@ def record_size(person_id: uuid.UUID) -> dict[str, int]:
     }
 
 
-def signed_in_client(user: Any) -> Any:
-    """A test client past password and two-factor (as tests/helpers.log_in_verified)."""
-    from django.test import Client
-    from django.utils import timezone
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from joinedup.accounts.sessions import SESSION_LAST_SEEN, SESSION_STARTED
-
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user, confirmed=True).persistent_id
-    now = timezone.now().isoformat()
-    session[SESSION_STARTED] = now
-    session[SESSION_LAST_SEEN] = now
-    session.save()
-    return client
-
-
 def plan_pages(args: argparse.Namespace, users: dict[str, Any]) -> tuple[list[Page], dict]:
     from django.urls import reverse
 
@@ -911,7 +749,7 @@ def main(argv: list[str] | None = None) -> int:
         output = run(args, database)
     finally:
         database.cleanup()
-    log(f"done in {time.perf_counter() - _STARTED:.0f}s; met={output['met']}")
+    log(f"done in {elapsed():.0f}s; met={output['met']}")
     print(json.dumps(output, sort_keys=False), flush=True)
     return 0
 
