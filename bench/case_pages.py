@@ -1347,12 +1347,12 @@ def my_work_contents(user: Any) -> dict[str, int]:
 
     from joinedup.cases.selectors import my_work
     from joinedup.core.actor import Actor
-    from joinedup.outcomes.selectors import sustainment_checks_due
+    from joinedup.outcomes.selectors import sustainment_checks_to_audit
 
     work = my_work(
         actor=Actor.for_user(user, process=BENCH),
         today=timezone.localdate(),
-        sustainment=sustainment_checks_due,
+        sustainment=sustainment_checks_to_audit,
     )
     return {
         "actions_overdue": len(work.actions_overdue),

@@ -412,7 +412,6 @@ class MyWork:
     actions_due: list[Action] = field(default_factory=list)
     referrals_waiting: int = 0
     referrals_overdue: int = 0
-    oldest_referrals: list[Referral] = field(default_factory=list)
     handoffs: list[Triage] = field(default_factory=list)
     reviews_due: list[tuple[Case, date | None]] = field(default_factory=list)
     reviews_due_total: int = 0
@@ -446,14 +445,28 @@ REVIEWS_SHOWN = 25
 OVERDUE_SHOWN_DAYS = 90
 
 
+def _person_columns(prefix: str) -> list[str]:
+    """The person's columns the lists on "my work" show and the policy needs, reached through
+    ``prefix`` (for ``only``): loading whole rows for a few hundred people was most of the
+    page's time."""
+    return [
+        prefix,
+        *(f"{prefix}__{name}" for name in ("given_name", "family_name", "registered_by")),
+    ]
+
+
 def my_work(*, actor: Actor, today: date, sustainment: Any = None) -> MyWork:
     """Everything waiting for the actor, in a fixed number of queries: actions they own (or
     their organisation owns with no one named) due within two weeks or overdue, referrals
     awaiting their organisation's answer, people triage handed to them, their cases due a
-    review, consents on their cases expiring, and (``sustainment``, a callable from outcomes)
-    job sustainment checks falling due. Each person shown is audited."""
+    review, consents on their cases expiring, and (``sustainment``, a callable from outcomes
+    returning the checks and their audit entries) job sustainment checks falling due.
+
+    Access is decided once for everyone on the page, and each person shown is audited in one
+    batch, written before anything is returned."""
     _require_people_work(actor)
     work = MyWork(today=today)
+    known: dict[Any, PersonAccess] = {}
     horizon = today + timedelta(days=LOOK_AHEAD_DAYS)
     # Two queries, each read in due order from its own index (one OR made PostgreSQL walk
     # every open action by date), and each list capped so that one organisation's backlog
@@ -461,7 +474,8 @@ def my_work(*, actor: Actor, today: date, sustainment: Any = None) -> MyWork:
     open_due = (
         Action.objects.filter(status__in=Action.OPEN_STATUSES, due_on__lte=horizon)
         .filter(case__status__in=Case.ACTIVE_STATUSES)
-        .select_related("case__person", "owner_organisation")
+        .select_related("case__person")
+        .only("description", "due_on", "created_on", "case", *_person_columns("case__person"))
     )
     own = list(open_due.filter(owner_id=actor.user_id).order_by("due_on")[:ACTIONS_SHOWN])
     unassigned = list(
@@ -470,36 +484,41 @@ def my_work(*, actor: Actor, today: date, sustainment: Any = None) -> MyWork:
         .order_by("due_on")[:ACTIONS_SHOWN]
     )
     actions = sorted(own + unassigned, key=lambda a: (a.due_on, a.created_on))
-    access = access_to_people(actor=actor, people=[a.case.person for a in actions])
+    access = access_to_people(actor=actor, people=[a.case.person for a in actions], known=known)
     actions = [a for a in actions if access[a.case.person_id].allows(IDENTITY)]
     work.actions_overdue = [a for a in actions if a.due_on and a.due_on < today]
     work.actions_due = [a for a in actions if a.due_on and a.due_on >= today]
 
+    # Counts only: the inbox shows the referrals themselves.
     waiting = Referral.objects.filter(
         to_organisation_id=actor.organisation_id, status__in=Referral.OPEN_STATUSES
     )
     work.referrals_waiting = waiting.count()
     work.referrals_overdue = waiting.filter(respond_by__lt=today).count()
-    work.oldest_referrals = list(
-        waiting.select_related("person").order_by("respond_by", "received_on")[:5]
-    )
     work.handoffs = list(
         Triage.objects.filter(
             key_worker_id=actor.user_id,
             outcome=Triage.Outcome.OPEN_CASE,
             case_opened_on__isnull=True,
         )
-        .select_related("person", "referral")
+        .select_related("person")
+        .only("completed_on", *_person_columns("person"))
         .order_by("completed_on")
     )
     cases = list(
         Case.objects.filter(key_worker_id=actor.user_id, status__in=Case.ACTIVE_STATUSES)
         .select_related("person")
-        .annotate(last_assessed=Max("person__assessments__assessed_on"))
+        .only("reference", "opened_on", *_person_columns("person"))
+    )
+    last_assessed = dict(
+        Assessment.objects.filter(person_id__in=[c.person_id for c in cases])
+        .values("person_id")
+        .annotate(last=Max("assessed_on"))
+        .values_list("person_id", "last")
     )
     due: list[tuple[date, Case, date | None]] = []
     for case in cases:
-        last = getattr(case, "last_assessed", None)
+        last = last_assessed.get(case.person_id)
         since = last if last and last >= case.opened_on else case.opened_on
         if since + timedelta(days=REVIEW_AFTER_DAYS) <= horizon:
             due.append((since, case, last))
@@ -520,29 +539,32 @@ def my_work(*, actor: Actor, today: date, sustainment: Any = None) -> MyWork:
     )
     by_person = {c.person_id: c for c in cases}
     work.consents_expiring = [(by_person[row["person_id"]], row["first"]) for row in expiring]
+    entries: list[AuditEntry] = []
     if sustainment is not None:
-        work.sustainment_checks = list(sustainment(actor=actor, today=today))
+        work.sustainment_checks, entries = sustainment(
+            actor=actor, today=today, known=known, page="my work"
+        )
 
     shown = {a.case.person_id: a.case.person for a in actions}
-    shown.update({r.person.pk: r.person for r in work.oldest_referrals if r.person is not None})
     shown.update({t.person_id: t.person for t in work.handoffs})
     shown.update({c.person_id: c.person for c, _ in work.reviews_due})
     shown.update({c.person_id: c.person for c, _ in work.consents_expiring})
-    bases = access_to_people(actor=actor, people=list(shown.values()))
-    with transaction.atomic():
-        record_events(
-            actor=actor,
-            action="view",
-            entries=[
-                AuditEntry(
-                    person_id=person_id,
-                    categories=[IDENTITY],
-                    basis=bases[person_id].audit_basis([IDENTITY])[0],
-                    detail={"page": "my work"},
-                )
-                for person_id in sorted(shown, key=str)
-            ],
+    # Those among the sustainment checks are audited with their work and skills category.
+    for entry in entries:
+        if entry.person_id is not None:
+            shown.pop(entry.person_id, None)
+    bases = access_to_people(actor=actor, people=list(shown.values()), known=known)
+    entries += [
+        AuditEntry(
+            person_id=person_id,
+            categories=[IDENTITY],
+            basis=bases[person_id].audit_basis([IDENTITY])[0],
+            detail={"page": "my work"},
         )
+        for person_id in sorted(shown, key=str)
+    ]
+    with transaction.atomic():
+        record_events(actor=actor, action="view", entries=entries)
     return work
 
 
@@ -564,11 +586,11 @@ def handoff_for(*, actor: Actor, person: Any, triage_id: Any) -> Triage | None:
         raise Http404("No such handoff.") from exc
 
 
-def case_outcomes(*, actor: Actor, case: Case) -> list[Any]:
+def case_outcomes(*, actor: Actor, case: Case, access: PersonAccess | None = None) -> list[Any]:
     """The case's outcomes the actor may see (the outcomes app decides and audits)."""
     from joinedup.outcomes.selectors import outcomes_for_case  # outcomes depends on cases
 
-    return list(outcomes_for_case(actor=actor, case=case))
+    return list(outcomes_for_case(actor=actor, case=case, access=access))
 
 
 def case_for_contact(*, actor: Actor, case_id: Any) -> Case:
@@ -746,10 +768,14 @@ def _baseline_and_latest(
     return baseline, (later[-1] if later else None)
 
 
-def distance_travelled(*, actor: Actor, case: Case) -> DistanceTravelled:
+def distance_travelled(
+    *, actor: Actor, case: Case, access: PersonAccess | None = None
+) -> DistanceTravelled:
     """The change in each area between the case's baseline assessment and the latest, for the
-    areas the actor may see (by category and holder). Audited with the categories shown."""
-    access = access_to_person(actor=actor, person=case.person)
+    areas the actor may see (by category and holder). Audited with the categories shown.
+    ``access``: the decision the page already made for this actor and person, if any."""
+    if access is None:
+        access = access_to_person(actor=actor, person=case.person)
     assessments = list(
         Assessment.objects.filter(person_id=case.person_id)
         .order_by("assessed_on", "created_on")

@@ -20,7 +20,7 @@ from joinedup.accounts.roles import Role
 from joinedup.core.access import access, staff_with_roles
 from joinedup.core.actor import Actor
 from joinedup.core.forms import add_service_errors
-from joinedup.outcomes.selectors import sustainment_checks_due
+from joinedup.outcomes.selectors import sustainment_checks_to_audit
 from joinedup.people.selectors import person_for_change
 from joinedup.sharing.policy import PERSON_ROLES, RECORD_KEEPING_ROLES
 
@@ -93,8 +93,9 @@ def open_case(request: HttpRequest, person_id: UUID) -> HttpResponse:
 def detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     actor = Actor.from_request(request)
     view = selectors.case_detail(actor=actor, case_id=case_id)
-    outcomes = selectors.case_outcomes(actor=actor, case=view.case)
-    distance = selectors.distance_travelled(actor=actor, case=view.case)
+    # The page decides access once (view.access) and the parts below reuse it.
+    outcomes = selectors.case_outcomes(actor=actor, case=view.case, access=view.access)
+    distance = selectors.distance_travelled(actor=actor, case=view.case, access=view.access)
     keeps_records = request.user.has_any_role(RECORD_KEEPING_ROLES)  # type: ignore[union-attr]
     return render(
         request,
@@ -395,7 +396,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     work = selectors.my_work(
         actor=Actor.from_request(request),
         today=timezone.localdate(),
-        sustainment=sustainment_checks_due,
+        sustainment=sustainment_checks_to_audit,
     )
     return render(request, "cases/my_work.html", {"work": work, "shown": selectors.ACTIONS_SHOWN})
 

@@ -71,13 +71,17 @@ def _visible_outcomes(access: PersonAccess, case: Case, outcomes: list[Outcome])
     return visible
 
 
-def outcomes_for_case(*, actor: Actor, case: Case) -> list[Outcome]:
+def outcomes_for_case(
+    *, actor: Actor, case: Case, access: PersonAccess | None = None
+) -> list[Outcome]:
     """The case's outcomes the actor may see (the policy allows the outcome's category held
     by the organisation that recorded it), latest first. One audit event names the
-    categories shown."""
+    categories shown. ``access``: the decision the page already made for this actor and
+    person, if any."""
     if not works_with_people(actor):
         raise Http404("No such case.")
-    access = access_to_person(actor=actor, person=case.person)
+    if access is None:
+        access = access_to_person(actor=actor, person=case.person)
     outcomes = list(
         Outcome.objects.filter(case=case).select_related("organisation", "verified_by", "job_start")
     )
@@ -166,8 +170,27 @@ def sustainment_checks_due(
     earlier ones are no longer asked for. Only job starts the actor may see are listed.
 
     A fixed number of queries whatever the caseload; one audit event per person shown."""
+    checks, entries = sustainment_checks_to_audit(actor=actor, today=today, within_days=within_days)
+    if entries:
+        with transaction.atomic():
+            record_events(actor=actor, action="view", entries=entries)
+    return checks
+
+
+def sustainment_checks_to_audit(
+    *,
+    actor: Actor,
+    today: date,
+    within_days: int = 14,
+    known: dict[uuid.UUID, PersonAccess] | None = None,
+    page: str = "sustainment checks due",
+) -> tuple[list[SustainmentCheck], list[AuditEntry]]:
+    """The checks of ``sustainment_checks_due`` and the audit entries for what they show,
+    for a page that shows them among other things and records one audit batch for all of it
+    (as "my work" does). ``known`` shares the page's access decisions. The caller must record
+    the entries before it shows the checks."""
     if not works_with_people(actor):
-        return []
+        return [], []
     horizon = today + timedelta(days=within_days)
     # A job start later than this has no check due within the horizon.
     latest_start = horizon - timedelta(weeks=SUSTAINMENT_WEEKS[0])
@@ -184,16 +207,32 @@ def sustainment_checks_due(
             | Q(case__status=Case.Status.CLOSED, case__closure_reason=Case.ClosureReason.EMPLOYMENT)
         )
         .select_related("case", "person")
+        # Only what the list shows and the policy needs.
+        .only(
+            "achieved_on",
+            "employer",
+            "category",
+            "organisation",
+            "case",
+            "person",
+            "case__reference",
+            "person__given_name",
+            "person__middle_names",
+            "person__family_name",
+            "person__registered_by",
+        )
         .order_by("achieved_on", "pk")
     )
     if not starts:
-        return []
+        return [], []
     recorded = set(
         Outcome.objects.filter(
             kind=Outcome.Kind.JOB_SUSTAINED, job_start_id__in=[s.pk for s in starts]
         ).values_list("job_start_id", "weeks")
     )
-    access = access_to_people(actor=actor, people={s.person_id: s.person for s in starts}.values())
+    access = access_to_people(
+        actor=actor, people={s.person_id: s.person for s in starts}.values(), known=known
+    )
     checks: list[SustainmentCheck] = []
     seen: dict[uuid.UUID, list[tuple[str, uuid.UUID | None]]] = {}
     cases: dict[uuid.UUID, set[str]] = {}
@@ -225,18 +264,13 @@ def sustainment_checks_due(
             )
             cases.setdefault(start.person_id, set()).add(start.case.reference)
     checks.sort(key=lambda c: (c.due_on, c.case_reference, c.weeks))
-    with transaction.atomic():
-        record_events(
-            actor=actor,
-            action="view",
-            entries=[
-                AuditEntry(
-                    person_id=person_id,
-                    categories=[IDENTITY, WORK_SKILLS],
-                    basis=_combined_basis(access[person_id], pairs),
-                    detail={"page": "sustainment checks due", "cases": sorted(cases[person_id])},
-                )
-                for person_id, pairs in seen.items()
-            ],
+    entries = [
+        AuditEntry(
+            person_id=person_id,
+            categories=[IDENTITY, WORK_SKILLS],
+            basis=_combined_basis(access[person_id], pairs),
+            detail={"page": page, "cases": sorted(cases[person_id])},
         )
-    return checks
+        for person_id, pairs in seen.items()
+    ]
+    return checks, entries

@@ -156,9 +156,23 @@ def access_to_person(*, actor: Actor, person: Any) -> PersonAccess:
     return access_to_people(actor=actor, people=[person])[person.pk]
 
 
-def access_to_people(*, actor: Actor, people: Iterable[Any]) -> dict[uuid.UUID, PersonAccess]:
-    """Access decisions for several people at once, in at most three queries."""
+def access_to_people(
+    *,
+    actor: Actor,
+    people: Iterable[Any],
+    known: dict[uuid.UUID, PersonAccess] | None = None,
+) -> dict[uuid.UUID, PersonAccess]:
+    """Access decisions for several people at once, in at most three queries.
+
+    ``known`` lets one page decide once: decisions already made for this actor in this
+    request are reused, only the people not in it are asked about, and the new decisions are
+    added to it. The result holds every person asked for."""
     people = list(people)
+    if known is not None:
+        fresh = {p.pk: p for p in people if p.pk not in known}
+        if fresh:
+            known.update(access_to_people(actor=actor, people=fresh.values()))
+        return {p.pk: known[p.pk] for p in people}
     allowed_at_all = works_with_people(actor)
     result = {
         p.pk: PersonAccess(

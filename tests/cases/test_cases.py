@@ -933,3 +933,41 @@ def test_my_work_lists_the_longest_waiting_reviews_and_counts_the_rest(
     work = selectors.my_work(actor=actor, today=later)
     assert len(work.reviews_due) == selectors.REVIEWS_SHOWN
     assert work.reviews_due_total == selectors.REVIEWS_SHOWN + 3
+
+
+def test_my_work_takes_the_same_queries_whatever_the_caseload(council_worker, programme) -> None:
+    """The page's statements do not grow with the caseload: each list is one query, access is
+    decided once for everyone shown and the audit is one batch."""
+    from joinedup.people.services import register_person
+
+    actor = actor_for(council_worker)
+    today = timezone.localdate()
+
+    def add(n: int, tag: str) -> None:
+        for i in range(n):
+            someone = register_person(
+                actor=actor, values={"given_name": "Pat", "family_name": f"Load{tag}{i}"}
+            )
+            case = services.open_case(
+                actor=actor, person=someone, programme=programme, key_worker=council_worker
+            )
+            services.add_action(
+                actor=actor,
+                case=case,
+                description=f"Call {tag}{i}",
+                owner_organisation=case.organisation,
+                owner=council_worker,
+                due_on=today,
+                need_area="work_skills",
+            )
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            work = selectors.my_work(actor=actor, today=today + timedelta(days=100))
+        assert work.actions_overdue and work.reviews_due
+        return len(queries)
+
+    add(1, "a")
+    first = count()
+    add(8, "b")
+    assert count() == first

@@ -272,3 +272,54 @@ class TestSustainmentChecks:
             record(cab_adviser, case, "job_start", achieved_on=date(2026, 11, 2))
         assert _checks(council_worker, "2027-02-01") == []
         assert Outcome.objects.filter(kind="job_start").count() == 1
+
+
+class TestMyWorkWithSustainmentChecks:
+    def test_one_audit_batch_names_work_and_skills_for_the_check_and_identity_for_the_rest(
+        self, case, person, council_worker
+    ) -> None:
+        """My work decides access once and writes one audit batch: the person with a check
+        due is audited once, with work and skills; referrals waiting are only counted (the
+        inbox shows them), so the people referred are not audited as looked at."""
+        from joinedup.cases.selectors import my_work
+        from joinedup.cases.services import add_action
+
+        _job_start_on("2026-11-02", worker=council_worker, case=case)
+        someone = register_person(
+            actor=actor_for(council_worker), values={"given_name": "Ola", "family_name": "Ade"}
+        )
+        with time_machine.travel("2027-02-01", tick=False):
+            other = open_case(
+                actor=actor_for(council_worker),
+                person=someone,
+                programme=case.programme,
+                key_worker=council_worker,
+            )
+            add_action(
+                actor=actor_for(council_worker),
+                case=other,
+                description="Bring the CV",
+                owner_organisation=other.organisation,
+                owner=council_worker,
+                due_on=date(2027, 2, 3),
+                need_area="work_skills",
+            )
+            before = AuditEvent.objects.order_by("-sequence").first()
+            with CaptureQueriesContext(connection) as queries:
+                work = my_work(
+                    actor=actor_for(council_worker),
+                    today=date(2027, 2, 1),
+                    sustainment=selectors.sustainment_checks_to_audit,
+                )
+        assert [c.weeks for c in work.sustainment_checks] == [13]
+        assert [a.description for a in work.actions_due] == ["Bring the CV"]
+        inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "audit_auditevent"')]
+        assert len(inserts) == 1
+        assert before is not None
+        written = list(AuditEvent.objects.filter(sequence__gt=before.sequence))
+        events = {e.person_id: e for e in written}
+        assert len(written) == 2 and set(events) == {person.pk, someone.pk}
+        assert events[person.pk].categories == [IDENTITY, WORK_SKILLS]
+        assert events[person.pk].detail == {"page": "my work", "cases": [case.reference]}
+        assert events[someone.pk].categories == [IDENTITY]
+        assert events[someone.pk].detail == {"page": "my work"}

@@ -25,7 +25,7 @@ from joinedup.sharing.models import (
     LawfulBasis,
     SharingAgreement,
 )
-from joinedup.sharing.policy import Basis, access_to_person
+from joinedup.sharing.policy import Basis, access_to_people, access_to_person
 
 from ..conftest import actor_for, client_for
 from ..factories import UserFactory
@@ -61,6 +61,32 @@ class TestPolicy:
         partner = access_to_person(actor=actor_for(cab_adviser), person=person)
         assert partner.decide(IDENTITY).basis is Basis.NONE
         assert partner.restricted
+
+    def test_a_page_decides_once_for_each_person_it_shows(
+        self, person, council_worker, cab, cab_adviser
+    ) -> None:
+        """One page's lists share their decisions: a person decided already costs no query,
+        only the new ones are asked about, and each answer is the one a fresh decision gives."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from joinedup.people.services import register_person
+
+        give_consent(person, council_worker, cab, IDENTITY, MONEY_DEBT)
+        other = register_person(
+            actor=actor_for(council_worker), values={"given_name": "Ola", "family_name": "Ade"}
+        )
+        actor = actor_for(cab_adviser)
+        known: dict = {}
+        first = access_to_people(actor=actor, people=[person], known=known)
+        assert set(known) == {person.pk} and first[person.pk].allows(MONEY_DEBT)
+        with CaptureQueriesContext(connection) as again:
+            repeat = access_to_people(actor=actor, people=[person], known=known)
+        assert len(again) == 0 and repeat[person.pk] is first[person.pk]
+        both = access_to_people(actor=actor, people=[person, other], known=known)
+        assert set(both) == set(known) == {person.pk, other.pk}
+        assert both[other.pk] == access_to_person(actor=actor, person=other)
+        assert both[other.pk].restricted and not both[person.pk].restricted
 
     def test_consent_covers_only_its_organisation_and_categories(
         self, person, council_worker, cab, cab_adviser, jcp_coach
