@@ -74,6 +74,9 @@ demo: install $(DEMO_DB)
 	DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DB) $(PY) manage.py collectstatic --noinput -v0
 	DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DB) $(PY) manage.py migrate --noinput -v0
 	@DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DB) DEMO_MODE=1 $(PY) manage.py demo_banner --url http://$(HOST):$(PORT)/
+	@# The background worker for matching runs started from the pages stops with the server.
+	DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DB) DEMO_MODE=1 $(PY) manage.py db_worker --interval 1 & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DB) DEMO_MODE=1 $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 ## Tests --------------------------------------------------------------------------------
@@ -81,8 +84,9 @@ demo: install $(DEMO_DB)
 test: install browser
 	$(PY) -m pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
 
+# The Spark test uses no database: it runs once, in `make test`.
 test-postgres: install browser
-	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
+	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS)) -m "not spark" $(PYTEST_ARGS)
 
 lint: python-deps
 	$(VENV)/bin/ruff check .

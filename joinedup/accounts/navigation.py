@@ -67,6 +67,12 @@ NAVIGATION: tuple[NavItem, ...] = (
     ),
     NavItem("Service directory", "directory:search", section=("directory:",)),
     NavItem(
+        "Data matching",
+        "matching:home",
+        frozenset({Role.DATA_OFFICER, Role.PERFORMANCE_ANALYST}),
+        section=("matching:",),
+    ),
+    NavItem(
         "Information governance",
         "sharing:review_queue",
         frozenset({Role.INFORMATION_GOVERNANCE}),

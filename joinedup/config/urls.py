@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("joinedup.triage.urls")),
     path("", include("joinedup.outcomes.urls")),
     path("", include("joinedup.cases.urls")),
+    path("matching/", include("joinedup.matching.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -12,8 +12,9 @@ from .assessments import build_assessments
 from .cases import build_cases
 from .context import DemoContext
 from .directory import build_directory
+from .matching import MatchingSummary, build_matching
 from .outcomes import build_outcomes
-from .partnership import build_partnership
+from .partnership import build_data_partners, build_partnership
 from .people import build_people
 from .referrals import build_referrals
 from .sharing import build_sharing
@@ -30,6 +31,8 @@ class DemoSummary:
     staff: int
     people: int
     households: int
+    #: The data matching: the council tax extract loaded and matched, the files to load.
+    matching: MatchingSummary | None = None
 
 
 def build_demo(*, seed: int, people: int) -> DemoSummary:
@@ -46,9 +49,13 @@ def build_demo(*, seed: int, people: int) -> DemoSummary:
         build_triages(ctx, organisations=organisations)
         build_cases(ctx, organisations=organisations)
         build_outcomes(ctx, organisations=organisations)
+        # The agencies that only send extracts come last, so the partnership is unchanged.
+        organisations.update(build_data_partners(ctx))
+        matching = build_matching(ctx, organisations=organisations)
     return DemoSummary(
         organisations=len(organisations),
         staff=User.objects.count(),
         people=people,
         households=households,
+        matching=matching,
     )

@@ -181,6 +181,33 @@ PARTNERS: tuple[PartnerSpec, ...] = (
 )
 
 
+#: Agencies that send extracts for the partnership's data matching (issue 6) but do not work
+#: with residents in JoinedUp: organisations without teams or staff, made after the rest of the
+#: demo (:func:`build_data_partners`) so that the partnership above is unchanged.
+DATA_PARTNERS: tuple[PartnerSpec, ...] = (
+    PartnerSpec(
+        "police",
+        "Northvale Police",
+        "Police",
+        Kind.STATUTORY,
+        False,
+        "Neighbourhood policing; shares incident and anti-social behaviour data for data matching.",
+        (),
+        (),
+    ),
+    PartnerSpec(
+        "health",
+        "Northvale Hospitals NHS Trust",
+        "NHS Trust",
+        Kind.STATUTORY,
+        False,
+        "The borough's hospital and A&E; shares attendance data for data matching.",
+        (),
+        (),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class NamedAccount:
     """A demo account with an address that says what it is for, printed by `make demo`."""
@@ -324,6 +351,21 @@ def build_partnership(ctx: DemoContext) -> dict[str, Organisation]:
         TOTPDevice(user=user, name="Authenticator app", confirmed=True) for user in users
     )
     return organisations
+
+
+def build_data_partners(ctx: DemoContext) -> dict[str, Organisation]:
+    """The agencies of :data:`DATA_PARTNERS`, keyed like the partners."""
+    return {
+        spec.key: Organisation.objects.create(
+            id=ctx.uuid(),
+            name=spec.name,
+            short_name=spec.short_name,
+            organisation_type=spec.kind,
+            co_located=spec.co_located,
+            description=spec.description,
+        )
+        for spec in DATA_PARTNERS
+    }
 
 
 def _staff_name(ctx: DemoContext) -> str:

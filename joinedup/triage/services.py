@@ -7,7 +7,9 @@ The steps, in order:
 1. ``match_referral_to_person``: a referral that arrived without a record (a self-referral,
    say) is matched to an existing record the duplicate check offered, or a new record is made
    from what the resident told us. Matching an existing record the organisation could not see
-   records the consent the resident gave on the form (identity and contact only).
+   records the consent the resident gave on the form (identity and contact only); a referral
+   from data matching carries no consent, so it is matched only to a record the organisation
+   already has its own basis for, or a new record is made.
 2. ``record_triage_assessment``: the first holistic assessment, which rates complexity and
    identifies the needs; the referral is accepted if it was still waiting.
 3. ``complete_triage``: the outcome. Open a case (hand the person to a key worker), signpost
@@ -92,6 +94,12 @@ CANNOT_MATCH_UNSEEN = (
     "Add a new record, or ask the organisation that holds it for access"
 )
 
+CANNOT_MATCH_WITHOUT_CONSENT = (
+    "This referral came from data matching, not from the person, so there is no consent to "
+    "record: you can match it only to a record your organisation can already see. Add a new "
+    "record, or ask the organisation that holds it for access"
+)
+
 
 def _digits(value: str) -> str:
     return "".join(c for c in value if c.isdigit())
@@ -169,6 +177,10 @@ def match_referral_to_person(
             except Person.DoesNotExist as exc:
                 raise ValidationError({"person": "That record is no longer available"}) from exc
             if not access_to_person(actor=actor, person=person).allows(IDENTITY):
+                if locked.source == Referral.Source.DATA_MATCHING:
+                    # No one asked: there is no consent to record, so no way in to a record
+                    # the organisation has no basis of its own for.
+                    raise ValidationError({"person": CANNOT_MATCH_WITHOUT_CONSENT})
                 if not strong_match(locked, person):
                     raise ValidationError({"person": CANNOT_MATCH_UNSEEN})
                 record_consent_given_with_referral(

@@ -30,14 +30,17 @@ def _walk(
 
 
 def _example_path(route: str) -> str | None:
-    """A concrete path for a route, with a made-up (but fixed) UUID for each <uuid:...> parameter."""
+    """A concrete path for a route, with a made-up (but fixed) UUID for each <uuid:...> parameter
+    and 1 for each <int:...> one."""
     if route.startswith("^") or "(?P" in route:
         return None  # regex routes (Django admin's internals) are covered by the admin rule
     path = "/" + route
     while "<" in path:
         start, end = path.index("<"), path.index(">")
         converter = path[start + 1 : end].split(":")[0]
-        value = str(uuid.uuid5(uuid.NAMESPACE_URL, route)) if converter == "uuid" else "x1"
+        value = {"uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, route)), "int": "1"}.get(
+            converter, "x1"
+        )
         path = path[:start] + value + path[end + 1 :]
     return path
 

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "joinedup.core",
     "joinedup.accounts",
     "joinedup.people",
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "joinedup.triage",
     "joinedup.cases",
     "joinedup.outcomes",
+    "joinedup.matching",
     "joinedup.demo",
 ]
 
@@ -269,3 +272,18 @@ LOGGING = {
         "axes": {"level": "ERROR", "propagate": True},
     },
 }
+
+# Data matching (issue 6). Linkage runs are background jobs (django-tasks, database backend;
+# run the worker with `manage.py db_worker`). Thresholds are Splink match weights.
+TASKS = {
+    "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
+}
+JOINEDUP_LINKAGE_BACKEND = env.str("LINKAGE_BACKEND", default="duckdb")  # or "spark"
+JOINEDUP_SPARK_MASTER = env.str("SPARK_MASTER", default="local[*]")
+JOINEDUP_LINKAGE_THREADS = env.int("LINKAGE_THREADS", default=0)  # 0: DuckDB's default
+# DuckDB's working memory for a run; beyond it DuckDB spills to a temporary directory.
+JOINEDUP_LINKAGE_MEMORY_LIMIT = env.str("LINKAGE_MEMORY_LIMIT", default="3GB")
+JOINEDUP_MATCH_UPPER_THRESHOLD = env.float("MATCH_UPPER_THRESHOLD", default=0.0)
+JOINEDUP_MATCH_LOWER_THRESHOLD = env.float("MATCH_LOWER_THRESHOLD", default=-4.0)
+#: "Known to several agencies" lists people known to at least this many.
+JOINEDUP_SEVERAL_AGENCIES = env.int("SEVERAL_AGENCIES", default=3)

@@ -13,3 +13,6 @@ INSTALLED_APPS = [*INSTALLED_APPS]
 # Serve static files from the finders (node_modules, build/) without needing collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Linkage runs happen in the request that starts them, so tests see the finished run.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+JOINEDUP_LINKAGE_THREADS = 1

@@ -1,4 +1,5 @@
-"""Print how to use the running demo: the address, the sign-ins and how to pass two-factor."""
+"""Print how to use the running demo: the address, the sign-ins and how to pass two-factor; and
+write the agencies' extracts for the data matching walkthrough into var/demo-extracts/."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from joinedup.accounts.models import User
+from joinedup.demo.matching import DATA_OFFICER, DemoExtractsError, write_extract_files
 from joinedup.demo.partnership import DEMO_PASSWORD, NAMED_ACCOUNTS, account_email
 from joinedup.people.models import Person
 
@@ -39,6 +41,14 @@ class Command(BaseCommand):
         out("  consent for identity, money and family (it sees the household); the recovery")
         out("  service (recovery@) for identity and drugs and alcohol (no household); Jobcentre")
         out("  Plus (workcoach@) has no basis, so sees the restricted view and can ask for access.")
+        out("")
+        try:
+            written = write_extract_files()
+        except DemoExtractsError as exc:
+            out(f"Data matching: {exc}")
+        else:
+            out(f"Data matching: sign in as {DATA_OFFICER} and load the police, health and")
+            out(f"  jobcentre extracts from {written.folder} (README.txt there says how).")
         out("")
         out("Two-factor: every demo account already has an authenticator. To get the current")
         out("6-digit code (and the key to add the account to a real authenticator app), run")

@@ -49,6 +49,8 @@ class Command(BaseCommand):
                 f"{summary.households} households."
             )
         )
+        if summary.matching is not None:
+            self.stdout.write(summary.matching.describe())
         if not options["quiet_accounts"]:
             self.stdout.write(
                 f"\nDemo sign-ins (password for all: '{DEMO_PASSWORD}'; domain {DOMAIN}):"

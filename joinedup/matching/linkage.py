@@ -1,0 +1,693 @@
+"""The linkage pipeline: Splink settings in code, training, prediction and clustering.
+
+Every run (the data officer's runs, ``link_records`` and ``bench/linkage.py``) goes through
+:func:`link`, on records already cleaned by :mod:`joinedup.matching.cleaning` (one table, a row
+per record, ``unique_id`` and ``source`` plus the cleaned standard fields). It returns the
+scored pairs above the lower threshold, with each field's match weight for the review
+queue, and the clusters, as pandas frames; it writes nothing to the application's
+database, so a run killed part-way leaves nothing behind (REL-03).
+
+**The model** (:func:`settings`), documented in ``docs/matching.md``:
+
+- *Comparisons*: first name (exact, with term frequencies; the same nickname group, "Bill"
+  and "William"; Jaro-Winkler 0.92; one is the other's initial; Jaro-Winkler 0.80),
+  surname (exact, with term frequencies; Jaro-Winkler 0.92; one half of a double-barrelled
+  name; the same Soundex code), date of birth (exact; day and month transposed; one
+  character different; the same year), the home as ONE comparison (the same UPRN or address,
+  or number, similar address and postcode; number and similar address; postcode; sector;
+  district), and NI number (exact or one character different), NHS number, e-mail, phone and
+  sex. A missing value is the null level: no evidence either way. UPRN, address and postcode
+  are one comparison because they say the same thing: scored apart, a household's shared
+  home counted three times and outweighed different first names.
+- *Blocking rules* (which pairs are scored at all, :func:`blocking_rules`): date of birth
+  with the surname, the nickname group, the postcode or the surname's Soundex; NHS number;
+  NI number; e-mail; phone; a transposed date of birth; and, because many extracts hold no
+  date of birth, the nickname group with the surname, the postcode, the surname's Soundex
+  or the UPRN, the surname with the postcode, the house number or the first name's first
+  two letters.
+- *Training*: the probability that two random records match (λ) from deterministic rules
+  (NHS number; NI number; first name, surname and date of birth; surname, date of birth
+  and postcode) with an assumed recall of 0.7; u by random sampling; m by expectation
+  maximisation on two blocking passes (date of birth; nickname group and surname), so that
+  every comparison is trained in at least one pass. Not surname and postcode: that pass is
+  full of households, which EM takes for matches with different first names.
+- *Rules no weight overrides* (:data:`REVIEW_CAP`): first names that disagree outright are
+  never linked automatically (twins), unless the NI number, NHS number or e-mail agree;
+  first names that agree only loosely (an initial, merely alike) need the date of birth,
+  an own identifier or the phone to agree. Such pairs go to review instead.
+- *Thresholds* (match weights, see :class:`Thresholds`): pairs at or above ``upper`` (0, even odds) are
+  linked, pairs from ``lower`` (-4) up to ``upper`` go to the clerical review queue, pairs
+  below ``lower`` are not links. Clustering joins linked pairs and pairs a data officer
+  accepted, and never two records a data officer said are different people
+  (:func:`clusters`).
+
+**Incremental runs** (:func:`link_incremental`) reuse a saved model and its term-frequency
+tables, and score only new records against each other and against the existing ones.
+
+The backend is DuckDB unless ``JOINEDUP_LINKAGE_BACKEND`` is ``"spark"`` (see
+:func:`database_api`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+#: The cleaned columns the model reads (``joinedup.matching.cleaning.clean_frame``).
+MODEL_COLUMNS = (
+    "unique_id",
+    "source",
+    "first_name",
+    "first_name_alias",
+    "surname",
+    "surname_soundex",
+    "date_of_birth",
+    "date_of_birth_swapped",
+    "sex",
+    "postcode",
+    "postcode_sector",
+    "postcode_district",
+    "address",
+    "address_number",
+    "uprn",
+    "ni_number",
+    "nhs_number",
+    "email",
+    "phone",
+)
+
+#: The fields compared, in the order of the review page (each has a ``mw_<name>`` weight).
+COMPARED_FIELDS = (
+    "first_name",
+    "surname",
+    "date_of_birth",
+    "home",
+    "ni_number",
+    "nhs_number",
+    "email",
+    "phone",
+    "sex",
+)
+
+#: Columns with term-frequency adjustments (their tables are kept for incremental runs).
+TF_COLUMNS = ("first_name", "surname")
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Match weights: at or above ``upper`` a link; from ``lower`` up to ``upper`` a
+    clerical review; below ``lower`` not a link. A match weight of 0 is even odds; each
+    point doubles the odds."""
+
+    upper: float = 0.0
+    lower: float = -4.0
+
+    def __post_init__(self) -> None:
+        if self.lower > self.upper:
+            raise ValueError("The lower threshold must not be above the upper threshold.")
+
+
+@dataclass
+class LinkageResult:
+    """What a run found: the pairs at or above the lower threshold (``unique_id_l``,
+    ``unique_id_r``, ``match_weight``, ``match_probability`` and ``mw_<field>`` for each
+    compared field), the trained model, its term-frequency tables and the figures."""
+
+    pairs: pd.DataFrame
+    model: dict[str, Any]
+    tf_tables: dict[str, pd.DataFrame]
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def database_api(backend: str | None = None) -> Any:
+    """The Splink database API for the configured backend: an in-memory DuckDB by default;
+    with ``"spark"``, a Spark session (``JOINEDUP_SPARK_MASTER``, ``local[*]`` unless set, so
+    a cluster is one setting away)."""
+    from django.conf import settings as django_settings
+
+    backend = backend or getattr(django_settings, "JOINEDUP_LINKAGE_BACKEND", "duckdb")
+    if backend == "duckdb":
+        import duckdb
+        from splink import DuckDBAPI
+
+        connection = duckdb.connect(":memory:")
+        threads = getattr(django_settings, "JOINEDUP_LINKAGE_THREADS", None)
+        if threads:
+            connection.execute(f"SET threads TO {int(threads)}")
+        # DuckDB takes 80 % of the machine's memory unless told; past this limit it spills to
+        # a temporary directory instead, so a big run cannot starve the web server.
+        limit = str(getattr(django_settings, "JOINEDUP_LINKAGE_MEMORY_LIMIT", "3GB"))
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit):
+            raise ValueError(f"LINKAGE_MEMORY_LIMIT {limit!r} is not a size such as 3GB.")
+        connection.execute(f"SET memory_limit = '{limit}'")
+        connection.execute("SET preserve_insertion_order = false")
+        # Spill to the system's temporary directory, not ".tmp" in the working directory.
+        spill = Path(tempfile.gettempdir()) / "joinedup-duckdb"
+        connection.execute(f"SET temp_directory = '{spill.as_posix()}'")
+        return DuckDBAPI(connection=connection)
+    if backend == "spark":
+        from .spark import spark_api
+
+        return spark_api()
+    raise ValueError(f"Unknown linkage backend {backend!r}: use 'duckdb' or 'spark'.")
+
+
+def settings(*, link_type: str = "dedupe_only") -> Any:
+    """The Splink model: comparisons and blocking rules (see the module's docstring)."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import SettingsCreator
+
+    def exact_only(column: str, label: str) -> Any:
+        return cl.CustomComparison(
+            output_column_name=column,
+            comparison_description=label,
+            comparison_levels=[
+                cll.NullLevel(column),
+                cll.ExactMatchLevel(column),
+                cll.ElseLevel(),
+            ],
+        )
+
+    comparisons = [
+        cl.CustomComparison(
+            output_column_name="first_name",
+            comparison_description="First name",
+            comparison_levels=[
+                cll.NullLevel("first_name"),
+                cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
+                cll.ArrayIntersectLevel("first_name_groups", 1).configure(
+                    label_for_charts="Same nickname group"
+                ),
+                cll.JaroWinklerLevel("first_name", 0.92),
+                cll.CustomLevel(
+                    "(length(first_name_l) = 1 or length(first_name_r) = 1) "
+                    "and substr(first_name_l, 1, 1) = substr(first_name_r, 1, 1)",
+                    "One is the other's initial",
+                ),
+                cll.JaroWinklerLevel("first_name", 0.80),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="surname",
+            comparison_description="Surname",
+            comparison_levels=[
+                cll.NullLevel("surname"),
+                cll.ExactMatchLevel("surname", term_frequency_adjustments=True),
+                cll.JaroWinklerLevel("surname", 0.92),
+                cll.CustomLevel(
+                    "length(surname_l) >= 3 and length(surname_r) >= 3 and "
+                    "(instr(surname_l, surname_r) > 0 or instr(surname_r, surname_l) > 0)",
+                    "One half of a double-barrelled surname",
+                ),
+                cll.CustomLevel("surname_soundex_l = surname_soundex_r", "Same Soundex"),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="date_of_birth",
+            comparison_description="Date of birth",
+            comparison_levels=[
+                cll.NullLevel("date_of_birth"),
+                cll.ExactMatchLevel("date_of_birth"),
+                cll.CustomLevel(
+                    "date_of_birth_l = date_of_birth_swapped_r", "Day and month transposed"
+                ),
+                cll.DamerauLevenshteinLevel("date_of_birth", 1),
+                cll.CustomLevel(
+                    "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4)",
+                    "Same year",
+                ),
+                cll.ElseLevel(),
+            ],
+        ),
+        # One comparison for the home: UPRN, address and postcode say the same thing, and
+        # scoring them apart counted a household's shared home three times over.
+        cl.CustomComparison(
+            output_column_name="home",
+            comparison_description="Home (UPRN, address, postcode)",
+            comparison_levels=[
+                cll.And(
+                    cll.NullLevel("uprn"), cll.NullLevel("address"), cll.NullLevel("postcode")
+                ).configure(is_null_level=True, label_for_charts="No home to compare"),
+                # Composed from library levels so that they run on DuckDB and on Spark.
+                cll.Or(
+                    cll.ExactMatchLevel("uprn"),
+                    cll.ExactMatchLevel("address"),
+                    cll.And(
+                        cll.ExactMatchLevel("address_number"),
+                        cll.JaroWinklerLevel("address", 0.85),
+                        cll.ExactMatchLevel("postcode"),
+                    ),
+                ).configure(label_for_charts="Same home"),
+                cll.And(
+                    cll.ExactMatchLevel("address_number"),
+                    cll.JaroWinklerLevel("address", 0.85),
+                ).configure(label_for_charts="Same number, similar address"),
+                cll.ExactMatchLevel("postcode").configure(label_for_charts="Same postcode"),
+                cll.CustomLevel("postcode_sector_l = postcode_sector_r", "Same sector"),
+                cll.CustomLevel("postcode_district_l = postcode_district_r", "Same district"),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="ni_number",
+            comparison_description="NI number",
+            comparison_levels=[
+                cll.NullLevel("ni_number"),
+                cll.ExactMatchLevel("ni_number"),
+                cll.DamerauLevenshteinLevel("ni_number", 1),
+                cll.ElseLevel(),
+            ],
+        ),
+        exact_only("nhs_number", "NHS number"),
+        exact_only("email", "E-mail"),
+        exact_only("phone", "Phone"),
+        exact_only("sex", "Sex"),
+    ]
+    return SettingsCreator(
+        link_type=link_type,  # type: ignore[arg-type]
+        unique_id_column_name="unique_id",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=["source"],
+        max_iterations=20,
+        em_convergence=0.001,
+    )
+
+
+def blocking_rules() -> list[Any]:
+    from splink import block_on
+
+    return [
+        block_on("surname", "date_of_birth"),
+        block_on("first_name_alias", "date_of_birth"),
+        block_on("postcode", "date_of_birth"),
+        block_on("nhs_number"),
+        block_on("ni_number"),
+        block_on("email"),
+        block_on("phone"),
+        "l.surname = r.surname and l.date_of_birth = r.date_of_birth_swapped",
+        # Without a date of birth (many extracts lack one):
+        block_on("first_name_alias", "surname"),
+        block_on("first_name_alias", "postcode"),
+        block_on("first_name_alias", "surname_soundex"),
+        block_on("surname", "postcode"),
+        block_on("surname", "address_number"),
+        block_on("surname_soundex", "date_of_birth"),
+        block_on("first_name_alias", "uprn"),
+        # A typo in the first name (after its first two letters) loses its nickname group.
+        block_on("surname", "substr(first_name, 1, 2)"),
+    ]
+
+
+def deterministic_rules() -> list[Any]:
+    from splink import block_on
+
+    return [
+        block_on("nhs_number"),
+        block_on("ni_number"),
+        block_on("first_name", "surname", "date_of_birth"),
+        block_on("surname", "date_of_birth", "postcode"),
+    ]
+
+
+def _model_frame(clean: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in MODEL_COLUMNS if c not in clean.columns]
+    if missing:
+        raise ValueError(f"Cleaned records lack the columns {', '.join(missing)}.")
+    frame = clean.loc[:, list(MODEL_COLUMNS)].copy()
+    # A name in no nickname group is its own group, for blocking on the group.
+    frame["first_name_alias"] = frame["first_name_alias"].where(
+        frame["first_name_alias"].notna(), frame["first_name"]
+    )
+    # Every nickname group of the first name (worked out once per distinct name).
+    from .cleaning import nickname_groups
+
+    groups = {name: nickname_groups(name) for name in frame["first_name"].dropna().unique()}
+    frame["first_name_groups"] = [groups.get(name, []) for name in frame["first_name"]]
+    return frame
+
+
+#: NEEDS_REVIEW: rules that no weight of evidence overrides. A pair whose first names
+#: disagree outright is never linked automatically, however much else agrees (twins share a
+#: surname, date of birth and home; a household's records share all but the first name); nor
+#: is one whose first names agree only loosely (an initial, a name merely alike) unless the
+#: dates of birth agree too. Such pairs score at most just under the upper threshold, so they
+#: go to the clerical review queue instead.
+REVIEW_CAP = -0.01
+
+
+def _level_weights(linker: Any, name: str) -> list[float]:
+    """The match weight of each non-null level of comparison ``name``, in order."""
+    for comparison in linker._settings_obj.comparisons:
+        if comparison.output_column_name == name:
+            return [
+                float(level._log2_bayes_factor)
+                for level in comparison.comparison_levels
+                if not level.is_null_level
+            ]
+    return []
+
+
+def _at_levels(values: Any, weights: list[float], levels: range) -> Any:
+    """Which of ``values`` (a comparison's match weights) are at one of ``levels``."""
+    import numpy as np
+
+    array = values.to_numpy(dtype=float)
+    found = np.zeros(len(array), dtype=bool)
+    for index in levels:
+        if index < len(weights):
+            found |= np.abs(array - weights[index]) < 1e-9
+    return found
+
+
+def _kept_columns(frame: pd.DataFrame, thresholds: Thresholds, linker: Any) -> pd.DataFrame:
+    """The pairs with the columns kept, after the rules that no weight of evidence overrides
+    (``NEEDS_REVIEW``)."""
+    weights = [f"mw_{name}" for name in COMPARED_FIELDS if f"mw_{name}" in frame.columns]
+    kept = frame.loc[
+        :, ["unique_id_l", "unique_id_r", "match_weight", "match_probability", *weights]
+    ].copy()
+    if not len(kept):
+        return kept
+    first = _level_weights(linker, "first_name")
+    born = _level_weights(linker, "date_of_birth")
+    # First-name levels: exact, nickname, close (0-2); initial, loosely alike, different (3-5).
+    loose = _at_levels(kept["mw_first_name"], first, range(3, 5))
+    different = _at_levels(kept["mw_first_name"], first, range(5, 6))
+    # Date-of-birth levels: exact, transposed, one character (0-2) agree.
+    same_birth = _at_levels(kept["mw_date_of_birth"], born, range(0, 3))
+    # An NI number, NHS number or e-mail address is the person's own; a phone may be the
+    # household's, so it vouches only for loosely alike names.
+    own_identifier = (
+        _at_levels(kept["mw_ni_number"], _level_weights(linker, "ni_number"), range(0, 1))
+        | _at_levels(kept["mw_nhs_number"], _level_weights(linker, "nhs_number"), range(0, 1))
+        | _at_levels(kept["mw_email"], _level_weights(linker, "email"), range(0, 1))
+    )
+    phone = _at_levels(kept["mw_phone"], _level_weights(linker, "phone"), range(0, 1))
+    review = (different & ~own_identifier) | (loose & ~same_birth & ~own_identifier & ~phone)
+    cap = thresholds.upper + REVIEW_CAP
+    over = review & (kept["match_weight"].to_numpy() >= cap)
+    if over.any():
+        kept.loc[over, "match_weight"] = cap
+        kept.loc[over, "match_probability"] = _probability(cap)
+    return kept
+
+
+def _probability(weight: float) -> float:
+    odds = 2.0**weight
+    return odds / (1.0 + odds)
+
+
+def _silence_splink() -> None:
+    logging.getLogger("splink").setLevel(logging.ERROR)
+
+
+def _estimate_lambda(linker: Any) -> None:
+    """λ from the deterministic rules, assuming they find 70 % of the matches. On small or
+    very duplicated data they can find more matches than that allows; then assume they find
+    them all, and failing that keep Splink's default."""
+    for recall in (0.7, 1.0):
+        try:
+            linker.training.estimate_probability_two_random_records_match(
+                deterministic_rules(), recall=recall
+            )
+            break
+        except ValueError:
+            continue
+    # A handful of records that all agree would give λ = 1 (certain), which breaks EM.
+    settings_obj = linker._settings_obj
+    value = settings_obj._probability_two_random_records_match
+    settings_obj._probability_two_random_records_match = min(max(value, 1e-8), 0.5)
+
+
+def link(
+    clean: pd.DataFrame,
+    *,
+    thresholds: Thresholds | None = None,
+    progress: Progress | None = None,
+    backend: str | None = None,
+    seed: int = 1,
+    u_max_pairs: float = 2e6,
+) -> LinkageResult:
+    """Train a model on ``clean`` and score every blocked pair; a full run."""
+    from splink import Linker
+
+    thresholds = thresholds or Thresholds()
+    tell = progress or (lambda stage, count: None)
+    started = time.monotonic()
+    frame = _model_frame(clean)
+    api = database_api(backend)
+    _silence_splink()
+    records = api.register(frame, table_name="records")
+    tell("records loaded", len(frame))
+    linker = Linker(records, settings(), log_level=None)
+    _estimate_lambda(linker)
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    from splink import block_on
+
+    sample = min(1.0, max(0.05, 200_000 / max(len(frame), 1)))
+    # Not surname and postcode: that pass is full of people in the same household, whom EM
+    # would take for matches with different first names.
+    for rule in (block_on("date_of_birth"), block_on("first_name_alias", "surname")):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, record_sample_proportion=sample
+            )
+        except Exception:  # a pass with too few pairs to learn from
+            logger.warning("EM pass %s skipped: too little data to train on", rule)
+    trained = time.monotonic()
+    tell("model trained", 0)
+    predictions = linker.inference.predict(threshold_match_weight=thresholds.lower)
+    pairs = _kept_columns(predictions.as_pandas_dataframe(), thresholds, linker)
+    tell("pairs scored", len(pairs))
+    tf_tables = {
+        column: linker.table_management.compute_tf_table(column).as_pandas_dataframe()
+        for column in TF_COLUMNS
+    }
+    model = linker.misc.save_model_to_json()
+    return LinkageResult(
+        pairs=pairs,
+        model=model,
+        tf_tables=tf_tables,
+        figures={
+            "records": len(frame),
+            "pairs_scored": len(pairs),
+            "training_seconds": round(trained - started, 2),
+            "seconds": round(time.monotonic() - started, 2),
+        },
+    )
+
+
+def link_incremental(
+    existing: pd.DataFrame,
+    new: pd.DataFrame,
+    *,
+    model: Mapping[str, Any],
+    tf_tables: Mapping[str, pd.DataFrame],
+    thresholds: Thresholds | None = None,
+    progress: Progress | None = None,
+    backend: str | None = None,
+) -> LinkageResult:
+    """Score ``new`` records against ``existing`` ones and against each other with a saved
+    model and its term-frequency tables: no retraining, existing pairs are not re-scored."""
+    from splink import Linker
+
+    thresholds = thresholds or Thresholds()
+    tell = progress or (lambda stage, count: None)
+    started = time.monotonic()
+    api = database_api(backend)
+    _silence_splink()
+    old = api.register(_model_frame(existing), table_name="existing")
+    fresh = api.register(_model_frame(new), table_name="new")
+    tell("records loaded", len(new))
+    linker = Linker(fresh, dict(model), log_level=None)
+    for column, table in tf_tables.items():
+        registered = api.register(table, table_name=f"tf_lookup_{column}")
+        linker.table_management.register_term_frequency_lookup(registered, column)
+    parts = [
+        linker.inference.predict_within(
+            fresh, threshold_match_weight=thresholds.lower
+        ).as_pandas_dataframe()
+    ]
+    if len(existing):
+        parts.append(
+            linker.inference.predict_between(
+                old, fresh, link_type="dedupe_only", threshold_match_weight=thresholds.lower
+            ).as_pandas_dataframe()
+        )
+    pairs = pd.concat([_kept_columns(p, thresholds, linker) for p in parts], ignore_index=True)
+    tell("pairs scored", len(pairs))
+    return LinkageResult(
+        pairs=pairs,
+        model=dict(model),
+        tf_tables=dict(tf_tables),
+        figures={
+            "records": len(new),
+            "pairs_scored": len(pairs),
+            "seconds": round(time.monotonic() - started, 2),
+        },
+    )
+
+
+_ISO_DATE = 10  # "YYYY-MM-DD"
+
+
+def _dates_agree(left: str, right: str) -> bool:
+    """Two dates of birth that could be one person's: equal, day and month transposed, or
+    one character apart (a typo)."""
+    if left == right:
+        return True
+    if len(left) == len(right) == _ISO_DATE:
+        if left[:4] == right[:4] and left[5:7] == right[8:10] and left[8:10] == right[5:7]:
+            return True
+        return sum(a != b for a, b in zip(left, right, strict=True)) <= 1
+    return False
+
+
+def _one_apart(left: str, right: str) -> bool:
+    return left == right or (
+        len(left) == len(right) and sum(a != b for a, b in zip(left, right, strict=True)) <= 1
+    )
+
+
+@dataclass
+class _Known:
+    """What a cluster says about its person: the dates of birth and identifiers its
+    records hold, so that a link joining two clusters that contradict each other is refused."""
+
+    births: set[str] = field(default_factory=set)
+    nhs: set[str] = field(default_factory=set)
+    ni: set[str] = field(default_factory=set)
+
+    def contradicts(self, other: _Known) -> bool:
+        if (
+            self.births
+            and other.births
+            and not any(_dates_agree(a, b) for a in self.births for b in other.births)
+        ):
+            return True
+        if self.nhs and other.nhs and not (self.nhs & other.nhs):
+            return True
+        return bool(
+            self.ni and other.ni and not any(_one_apart(a, b) for a in self.ni for b in other.ni)
+        )
+
+    def absorb(self, other: _Known) -> None:
+        self.births |= other.births
+        self.nhs |= other.nhs
+        self.ni |= other.ni
+
+
+def _known_from(records: pd.DataFrame) -> dict[str, _Known]:
+    """Each record's valid dates of birth, NHS numbers and NI numbers (invalid values and
+    placeholders say nothing here)."""
+    import re
+
+    iso = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+    nino = re.compile(r"^[A-Z]{2}\d{6}$")
+    known: dict[str, _Known] = {}
+    columns = ["unique_id", "date_of_birth", "nhs_number", "ni_number"]
+    for uid, born, nhs, ni in records.loc[:, columns].itertuples(index=False, name=None):
+        entry = _Known()
+        if isinstance(born, str) and iso.match(born):
+            entry.births.add(born)
+        if isinstance(nhs, str) and len(nhs) == 10 and nhs.isdigit():
+            entry.nhs.add(nhs)
+        if isinstance(ni, str) and nino.match(ni):
+            entry.ni.add(ni)
+        if entry.births or entry.nhs or entry.ni:
+            known[str(uid)] = entry
+    return known
+
+
+def clusters(
+    ids: Iterable[str],
+    pairs: pd.DataFrame,
+    *,
+    thresholds: Thresholds | None = None,
+    accepted: Iterable[tuple[str, str]] = (),
+    rejected: Iterable[tuple[str, str]] = (),
+    records: pd.DataFrame | None = None,
+) -> dict[str, str]:
+    """Each id's cluster (named by its smallest member id): connected components of the
+    pairs at or above the upper threshold and the pairs a data officer accepted, never
+    joining two records a data officer said are different people, even through others.
+
+    Accepted pairs join first, then links strongest first; a link that would put two
+    rejected records in one cluster is skipped. Given the cleaned ``records``, a link is
+    also skipped when the two clusters contradict each other: dates of birth that cannot be
+    one person's (not equal, transposed or one typo apart), or different NHS or NI numbers.
+    One wrong link would otherwise chain two people's records together. Union-find, so a
+    million records take seconds."""
+    thresholds = thresholds or Thresholds()
+    parent: dict[str, str] = {i: i for i in ids}
+    apart: dict[str, set[str]] = {}  # record -> records it must never share a cluster with
+    for left, right in rejected:
+        if left in parent and right in parent and left != right:
+            apart.setdefault(left, set()).add(right)
+            apart.setdefault(right, set()).add(left)
+    # For each root holding a rejected record, the records its cluster must never contain.
+    forbidden: dict[str, set[str]] = {record: set(others) for record, others in apart.items()}
+    known = _known_from(records) if records is not None else {}
+
+    def find(item: str) -> str:
+        root = item
+        while parent[root] != root:
+            root = parent[root]
+        while parent[item] != root:
+            parent[item], item = root, parent[item]
+        return root
+
+    def union(left: str, right: str, *, decided: bool = False) -> None:
+        if left not in parent or right not in parent:
+            return
+        a, b = find(left), find(right)
+        if a == b:
+            return
+        if forbidden:
+            fa, fb = forbidden.get(a), forbidden.get(b)
+            if fa and any(find(r) == b for r in fa):
+                return
+            if fb and any(find(r) == a for r in fb):
+                return
+        ka, kb = known.get(a), known.get(b)
+        if not decided and ka is not None and kb is not None and ka.contradicts(kb):
+            return
+        if b < a:
+            a, b = b, a
+            ka, kb = kb, ka
+        parent[b] = a
+        moved = forbidden.pop(b, None)
+        if moved:
+            forbidden.setdefault(a, set()).update(moved)
+        if kb is not None:
+            known.pop(b, None)
+            if ka is None:
+                known[a] = kb
+            else:
+                ka.absorb(kb)
+
+    for left, right in accepted:
+        union(left, right, decided=True)
+    linked = pairs.loc[pairs["match_weight"] >= thresholds.upper]
+    linked = linked.sort_values("match_weight", ascending=False, kind="stable")
+    for left, right in linked[["unique_id_l", "unique_id_r"]].itertuples(index=False, name=None):
+        union(left, right)
+    return {item: find(item) for item in parent}

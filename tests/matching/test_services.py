@@ -1,0 +1,412 @@
+"""Loading extracts and linkage runs through the services, on a real database."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from joinedup.accounts.roles import Role
+from joinedup.audit.models import AuditEvent
+from joinedup.matching import services
+from joinedup.matching.extracts import ExtractFormatError
+from joinedup.matching.models import (
+    CandidatePair,
+    ClusterChange,
+    Extract,
+    ExtractRecord,
+    LinkageRun,
+    LinkedPerson,
+    PairDecision,
+)
+
+from ..conftest import actor_for
+from ..factories import OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = [
+    # given, family, date of birth, postcode, address
+    ("William", "Okafor", "1984-03-12", "NV1 2AB", "12 Mill Lane"),
+    ("Sarah", "Bennett", "1990-07-01", "NV2 3DD", "4 Station Road"),
+    ("Mohammed", "Iqbal", "1977-11-23", "NV3 1EF", "88 Canal Street"),
+    ("Chloe", "Hughes", "2001-05-30", "NV1 4GH", "Flat 2, 9 High Street"),
+    ("Daniel", "Price", "1969-09-09", "NV2 7JL", "31 Church Walk"),
+    ("Aisha", "Rahman", "1995-02-14", "NV4 2LN", "7 Park View"),
+    ("Thomas", "Evans", "1988-12-03", "NV3 5NP", "15 Green Lane"),
+    ("Grace", "Lewis", "1979-04-18", "NV1 9QR", "2 Orchard Close"),
+    ("Jamal", "Campbell", "1993-08-27", "NV4 6ST", "40 Victoria Street"),
+    ("Emily", "Walker", "1985-01-11", "NV2 8UW", "19 Queens Road"),
+    ("Paul", "Morgan", "1972-06-06", "NV3 3WX", "5 Bridge Street"),
+    ("Hannah", "Khan", "1999-10-10", "NV1 6YZ", "23 Elm Grove"),
+]
+
+
+@pytest.fixture
+def officer(council):  # type: ignore[no-untyped-def]
+    return UserFactory(organisation=council, roles=[Role.DATA_OFFICER])
+
+
+@pytest.fixture
+def police():  # type: ignore[no-untyped-def]
+    return OrganisationFactory(name="Northvale Police")
+
+
+def police_csv(rows: list[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(
+        out, fieldnames=["Ref", "Forename", "Surname", "DOB", "Post Code", "Incidents"]
+    )
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def council_csv(rows: list[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(
+        out,
+        fieldnames=[
+            "ACCOUNT",
+            "FIRST_NAME",
+            "LAST_NAME",
+            "DATE_OF_BIRTH",
+            "ADDRESS",
+            "POSTCODE",
+            "ARREARS",
+        ],
+    )
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def police_rows(people: list[tuple[str, str, str, str, str]]) -> list[dict[str, str]]:
+    def dmy(iso: str) -> str:
+        y, m, d = iso.split("-")
+        return f"{d}/{m}/{y}"
+
+    return [
+        {
+            "Ref": f"P{n}",
+            "Forename": g,
+            "Surname": f,
+            "DOB": dmy(b),
+            "Post Code": p.replace(" ", ""),
+            "Incidents": str(n % 5),
+        }
+        for n, (g, f, b, p, _) in enumerate(people)
+    ]
+
+
+def council_rows(people: list[tuple[str, str, str, str, str]]) -> list[dict[str, str]]:
+    return [
+        {
+            "ACCOUNT": f"CT{n}",
+            "FIRST_NAME": g.upper(),
+            "LAST_NAME": f.upper(),
+            "DATE_OF_BIRTH": b,
+            "ADDRESS": a,
+            "POSTCODE": p,
+            "ARREARS": f"{n * 100}",
+        }
+        for n, (g, f, b, p, a) in enumerate(people)
+    ]
+
+
+def police_mapping(officer, police):  # type: ignore[no-untyped-def]
+    return services.save_mapping(
+        actor=actor_for(officer),
+        organisation=police,
+        source_kind="police",
+        name="Police contacts",
+        id_column="Ref",
+        fields={
+            "first_name": "Forename",
+            "surname": "Surname",
+            "date_of_birth": "DOB",
+            "postcode": "Post Code",
+        },
+        signals={"incidents_12m": "Incidents"},
+    )
+
+
+def council_mapping(officer, council):  # type: ignore[no-untyped-def]
+    return services.save_mapping(
+        actor=actor_for(officer),
+        organisation=council,
+        source_kind="council_tax",
+        name="Council tax",
+        id_column="ACCOUNT",
+        fields={
+            "first_name": "FIRST_NAME",
+            "surname": "LAST_NAME",
+            "date_of_birth": "DATE_OF_BIRTH",
+            "address": "ADDRESS",
+            "postcode": "POSTCODE",
+        },
+        signals={"arrears_amount": "ARREARS"},
+    )
+
+
+def load(officer, organisation, mapping, data: bytes, name: str = "extract.csv"):  # type: ignore[no-untyped-def]
+    return services.load_extract(
+        actor=actor_for(officer),
+        organisation=organisation,
+        data=data,
+        name=name,
+        mapping=mapping,
+        extract_date=date(2026, 11, 1),
+        lawful_basis="UK GDPR 6(1)(e) public task; partnership agreement",
+    )
+
+
+class TestLoadExtract:
+    def test_a_good_file_loads_whole_with_signals_and_is_audited(self, officer, police) -> None:
+        mapping = police_mapping(officer, police)
+        result = load(officer, police, mapping, police_csv(police_rows(PEOPLE)))
+        assert result.extract is not None and not result.already_loaded
+        assert result.extract.row_count == len(PEOPLE) == ExtractRecord.objects.count()
+        third = ExtractRecord.objects.get(source_record_id="P2")
+        assert third.surname == "Iqbal" and third.signals == {"incidents_12m": 2.0}
+        assert third.row_number == 4
+        event = AuditEvent.objects.order_by("-sequence").first()
+        assert event is not None and event.detail["extract"] == result.extract.reference
+
+    def test_the_same_file_again_changes_nothing(self, officer, police) -> None:
+        mapping = police_mapping(officer, police)
+        data = police_csv(police_rows(PEOPLE))
+        first = load(officer, police, mapping, data)
+        again = load(officer, police, mapping, data)
+        assert again.already_loaded and again.extract == first.extract
+        assert Extract.objects.count() == 1 and ExtractRecord.objects.count() == len(PEOPLE)
+
+    def test_every_bad_row_is_reported_and_nothing_loaded(self, officer, police) -> None:
+        mapping = police_mapping(officer, police)
+        rows = police_rows(PEOPLE[:4])
+        rows[1]["Ref"] = ""
+        rows[2]["DOB"] = "31/02/1980"
+        rows[3]["Incidents"] = "lots"
+        rows.append(dict(rows[0]))  # the same record id twice
+        rows.append(
+            {
+                "Ref": "P99",
+                "Forename": "",
+                "Surname": "",
+                "DOB": "",
+                "Post Code": "",
+                "Incidents": "",
+            }
+        )
+        with pytest.raises(ValidationError) as caught:
+            load(officer, police, mapping, police_csv(rows))
+        messages = caught.value.messages
+        assert messages == [
+            "Line 3: no record id in 'Ref'",
+            "Line 4: date of birth '31/02/1980' is not a date (day, month and year)",
+            "Line 5: Police incidents in 12 months 'lots' is not a number",
+            "Line 6: record id 'P0' is also on line 2",
+            "Line 7: no first name or surname",
+        ]
+        assert not Extract.objects.exists() and not ExtractRecord.objects.exists()
+
+    def test_a_missing_column_is_a_file_problem(self, officer, police) -> None:
+        mapping = police_mapping(officer, police)
+        with pytest.raises(ExtractFormatError, match="no column 'Post Code'"):
+            load(
+                officer,
+                police,
+                mapping,
+                b"Ref,Forename,Surname,DOB,Incidents\nP1,A,B,01/01/1990,1\n",
+            )
+
+    def test_an_invalid_postcode_is_kept_not_refused(self, officer, police) -> None:
+        mapping = police_mapping(officer, police)
+        rows = police_rows(PEOPLE[:1])
+        rows[0]["Post Code"] = "NOT KNOWN"
+        load(officer, police, mapping, police_csv(rows))
+        assert ExtractRecord.objects.get().postcode == "NOT KNOWN"
+
+    def test_only_data_officers_load(self, council_worker, officer, police) -> None:
+        mapping = police_mapping(officer, police)
+        with pytest.raises(PermissionDenied):
+            load(council_worker, police, mapping, police_csv(police_rows(PEOPLE)))
+
+    def test_an_xlsx_workbook_loads(self, officer, police) -> None:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.append(["Ref", "Forename", "Surname", "DOB", "Post Code", "Incidents"])
+        sheet.append(["P1", "Grace", "Lewis", date(1979, 4, 18), "NV1 9QR", 2])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        mapping = police_mapping(officer, police)
+        load(officer, police, mapping, buffer.getvalue(), name="police.xlsx")
+        record = ExtractRecord.objects.get()
+        assert (record.date_of_birth, record.signals) == ("1979-04-18", {"incidents_12m": 2.0})
+
+
+def run(officer, kind: str = "full") -> LinkageRun:  # type: ignore[no-untyped-def]
+    made = LinkageRun.objects.create(kind=kind, requested_by=officer)
+    return services.execute_run(made.pk)
+
+
+@pytest.fixture
+def two_agencies(officer, police, council):  # type: ignore[no-untyped-def]
+    load(officer, police, police_mapping(officer, police), police_csv(police_rows(PEOPLE)))
+    load(officer, council, council_mapping(officer, council), council_csv(council_rows(PEOPLE)))
+
+
+class TestRuns:
+    def test_a_full_run_links_each_person_s_records_across_agencies(
+        self, officer, two_agencies
+    ) -> None:
+        done = run(officer)
+        assert done.status == "succeeded", done.error
+        assert done.records_loaded == 2 * len(PEOPLE)
+        assert done.people_created == len(PEOPLE) and done.clusters == len(PEOPLE)
+        for record in ExtractRecord.objects.filter(extract__source_kind="police"):
+            twin = ExtractRecord.objects.get(
+                extract__source_kind="council_tax",
+                source_record_id=f"CT{record.source_record_id[1:]}",
+            )
+            assert record.linked_person_id == twin.linked_person_id is not None
+        assert done.model is not None and set(done.tf_tables) == {"first_name", "surname"}
+
+    def test_ids_stay_the_same_on_a_second_run(self, officer, two_agencies) -> None:
+        run(officer)
+        before = dict(ExtractRecord.objects.values_list("pk", "linked_person_id"))
+        again = run(officer)
+        assert again.status == "succeeded" and again.people_created == 0
+        assert dict(ExtractRecord.objects.values_list("pk", "linked_person_id")) == before
+
+    def test_an_incremental_run_adds_new_records_to_existing_people(
+        self, officer, police, two_agencies
+    ) -> None:
+        run(officer)
+        people = LinkedPerson.objects.count()
+        mapping = police_mapping(officer, police)
+        newer = police_rows(PEOPLE[:3]) + police_rows(
+            [("Zara", "Quinn", "2003-03-03", "NV9 9ZZ", "1 New Road")]
+        )
+        newer[-1]["Ref"] = "P-new"
+        for row in newer[:3]:
+            row["Ref"] = row["Ref"] + "-b"
+        load(officer, police, mapping, police_csv(newer), name="later.csv")
+        done = run(officer, kind="incremental")
+        assert done.status == "succeeded", done.error
+        assert done.records_loaded == 4 and done.people_created == 1
+        assert LinkedPerson.objects.count() == people + 1
+        okafor = ExtractRecord.objects.filter(surname__iexact="Okafor")
+        assert okafor.count() == 3 and len({r.linked_person_id for r in okafor}) == 1
+
+    def test_a_failed_run_writes_nothing_and_can_run_again(
+        self, officer, two_agencies, monkeypatch
+    ) -> None:
+        from joinedup.matching import linkage
+
+        def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise RuntimeError("worker killed")
+
+        monkeypatch.setattr(linkage, "clusters", broken)
+        failed = run(officer)
+        assert failed.status == "failed" and "worker killed" in failed.error
+        assert not LinkedPerson.objects.exists()
+        assert not ExtractRecord.objects.filter(linked_person__isnull=False).exists()
+        monkeypatch.undo()
+        again = services.execute_run(failed.pk)
+        assert again.status == "succeeded" and LinkedPerson.objects.count() == len(PEOPLE)
+
+    def test_a_run_links_extracts_to_people_on_the_shared_record(
+        self, officer, person, two_agencies
+    ) -> None:
+        from joinedup.matching.models import person_key
+
+        # The shared record's Jordan Ellis appears in the police extract too.
+        ExtractRecord.objects.create(
+            extract=Extract.objects.get(source_kind="police"),
+            row_number=99,
+            source_record_id="P-je",
+            first_name="Jordan",
+            surname="Ellis",
+            date_of_birth=person.date_of_birth.strftime("%d/%m/%Y"),
+            postcode=person.postcode,
+        )
+        done = run(officer)
+        assert done.status == "succeeded", done.error
+        linked = ExtractRecord.objects.get(source_record_id="P-je").linked_person
+        assert linked is not None and linked.person_id == person.pk
+        assert person_key(person.pk).startswith("p")
+
+    def test_only_one_run_at_a_time(self, officer, two_agencies) -> None:
+        LinkageRun.objects.create(status="running", requested_by=officer)
+        with pytest.raises(ValidationError, match="already queued or running"):
+            services.request_run(actor=actor_for(officer))
+
+    def test_an_incremental_run_needs_a_trained_model(self, officer, two_agencies) -> None:
+        with pytest.raises(ValidationError, match="no trained model"):
+            services.request_run(actor=actor_for(officer), kind="incremental")
+
+
+class TestReviewAndUndo:
+    def test_a_rejected_pair_splits_the_person_on_the_next_run_and_the_undo_joins_it(
+        self, officer, two_agencies
+    ) -> None:
+        run(officer)
+        police = ExtractRecord.objects.get(source_record_id="P0")
+        council = ExtractRecord.objects.get(source_record_id="CT0")
+        candidate = CandidatePair.objects.create(
+            run=LinkageRun.objects.get(),
+            left_key=police.key,
+            right_key=council.key,
+            match_weight=5.0,
+            match_probability=0.97,
+        )
+        services.decide_pair(actor=actor_for(officer), candidate=candidate, decision="non_match")
+        assert PairDecision.objects.get().decision == "non_match"
+        done = run(officer)
+        assert done.splits == 1 and done.people_created == 1
+        police.refresh_from_db()
+        council.refresh_from_db()
+        assert police.linked_person_id != council.linked_person_id
+        split = ClusterChange.objects.get(kind="split")
+        services.undo_change(actor=actor_for(officer), change=split)
+        police.refresh_from_db()
+        council.refresh_from_db()
+        assert police.linked_person_id == council.linked_person_id
+        # Undoing a split records that the records belong together, so the next run agrees.
+        assert PairDecision.objects.get().decision == "match"
+        run(officer)
+        police.refresh_from_db()
+        council.refresh_from_db()
+        assert police.linked_person_id == council.linked_person_id
+        with pytest.raises(ValidationError, match="already been undone"):
+            services.undo_change(actor=actor_for(officer), change=split)
+
+    def test_undoing_a_merge_gives_the_records_back_and_keeps_them_apart(
+        self, officer, two_agencies
+    ) -> None:
+        run(officer)
+        police = ExtractRecord.objects.get(source_record_id="P1")
+        council = ExtractRecord.objects.get(source_record_id="CT1")
+        # Pretend they had been two people, merged by a run.
+        absorbed = LinkedPerson.objects.create(reference="PTEST0001")
+        survivor = council.linked_person
+        ExtractRecord.objects.filter(pk=police.pk).update(linked_person=survivor)
+        change = ClusterChange.objects.create(
+            kind="merge", person=survivor, other=absorbed, records=[police.key]
+        )
+        LinkedPerson.objects.filter(pk=absorbed.pk).update(status="merged", merged_into=survivor)
+        services.undo_change(actor=actor_for(officer), change=change)
+        police.refresh_from_db()
+        absorbed.refresh_from_db()
+        assert police.linked_person_id == absorbed.pk and absorbed.status == "active"
+        assert PairDecision.objects.filter(decision="non_match").exists()
+        run(officer)
+        police.refresh_from_db()
+        council.refresh_from_db()
+        assert police.linked_person_id != council.linked_person_id
