@@ -138,8 +138,8 @@ def plain_link(raw: Any) -> tuple[Any, int]:
 
     connection.execute(f"SET memory_limit = '{django_settings.JOINEDUP_LINKAGE_MEMORY_LIMIT}'")
     connection.execute("SET preserve_insertion_order = false")
-    spill = Path(tempfile.gettempdir()) / "joinedup-duckdb"
-    connection.execute(f"SET temp_directory = '{spill.as_posix()}'")
+    spill = tempfile.mkdtemp(prefix="joinedup-duckdb-")
+    connection.execute(f"SET temp_directory = '{Path(spill).as_posix()}'")
     api = DuckDBAPI(connection=connection)
     records = api.register(frame, table_name="plain_records")
     settings = SettingsCreator(

@@ -5,8 +5,11 @@ signals and lists every bad row with its line and the reason, so that the servic
 the file whole or not at all.
 
 A row is refused when it has no record id, repeats another row's record id, has neither a
-first name nor a surname, gives a date of birth that is not a date (or is in the future), a
-signal that is not a number, or a value longer than its field holds. Postcodes, NI numbers and
+first name nor a surname, gives an impossible full date of birth (31/02/1980) or one in the
+future, a signal that is not a finite number, or a value longer than its field holds. A
+placeholder date ("UNKNOWN", "n/a") counts as missing; other text in the date (a two-digit
+year) is kept and compared as text. Line numbers are the lines of the file where each row
+starts, even when a quoted cell holds line breaks. Postcodes, NI numbers and
 NHS numbers that are not valid are kept as they are (they are compared as plain text), never
 refused: an agency's odd value is still evidence.
 """
@@ -16,6 +19,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -25,6 +30,11 @@ from .cleaning import parse_date
 from .models import STANDARD_FIELDS, ExtractRecord, Signal
 
 MAX_ROWS = 2_000_000
+#: A full date (four-digit year) in one of the formats read: if it does not parse, it is an
+#: impossible date such as 31/02/1980 and the row is refused. Other text is kept.
+_LOOKS_LIKE_A_DATE = re.compile(
+    r"^\s*(\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}-\d{1,2}-\d{1,2}|\d{8})\s*$"
+)
 SIGNAL_CODES = frozenset(Signal.values)
 #: The longest value each stored field holds.
 FIELD_LENGTHS = {
@@ -59,21 +69,31 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _table(data: bytes, name: str) -> list[list[str]]:
-    """The file's cells as text, header first."""
-    if name.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
+def _is_workbook(name: str) -> bool:
+    return name.lower().endswith((".xlsx", ".xlsm"))
+
+
+def _rows(data: bytes, name: str, *, limit: int | None = None) -> list[tuple[int, list[str]]]:
+    """The file's rows as text cells with the line each starts on (a quoted CSV cell may
+    hold line breaks), header first; at most ``limit`` rows after the header, plus one so
+    that the caller can tell there were more. The format is decided by the file's name."""
+    stop = None if limit is None else limit + 2
+    if _is_workbook(name):
         try:
             from openpyxl import load_workbook
 
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            try:
+                sheet = book.worksheets[0]
+                rows = []
+                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                    rows.append((number, ["" if c is None else _cell_text(c) for c in row]))
+                    if stop is not None and number >= stop:
+                        break
+            finally:
+                book.close()
+        except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
             raise ExtractFormatError("The file is not a readable XLSX workbook.") from exc
-        sheet = book.worksheets[0]
-        rows = [
-            ["" if cell is None else _cell_text(cell) for cell in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-        book.close()
         return rows
     try:
         text = data.decode("utf-8-sig")
@@ -84,10 +104,18 @@ def _table(data: bytes, name: str) -> list[list[str]]:
             raise ExtractFormatError("The file is not UTF-8 or Windows-1252 text.") from exc
     if "\x00" in text:
         raise ExtractFormatError("The file is not a CSV text file.")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        line = 1
+        for cells in reader:
+            rows.append((line, cells))
+            line = reader.line_num + 1
+            if stop is not None and len(rows) >= stop:
+                break
     except csv.Error as exc:
-        raise ExtractFormatError(f"The CSV cannot be read: {exc}.") from exc
+        raise ExtractFormatError(f"The CSV cannot be read near line {line}: {exc}.") from exc
+    return rows
 
 
 def _cell_text(value: Any) -> str:
@@ -99,11 +127,11 @@ def _cell_text(value: Any) -> str:
 
 
 def header_of(data: bytes, name: str) -> list[str]:
-    """The column headers, for the mapping form."""
-    table = _table(data, name)
-    if not table or not any(cell.strip() for cell in table[0]):
+    """The column headers, for the mapping form (only the first row is read)."""
+    table = _rows(data, name, limit=0)
+    if not table or not any(cell.strip() for cell in table[0][1]):
         raise ExtractFormatError("The file has no header row.")
-    return [cell.strip() for cell in table[0]]
+    return [cell.strip() for cell in table[0][1]]
 
 
 def read_extract(
@@ -117,10 +145,10 @@ def read_extract(
 ) -> ReadExtract:
     """Every row as standard fields and signals, and every bad row (see the module)."""
     result = ReadExtract(sha256=sha256_of(data))
-    table = _table(data, name)
-    if not table or not any(cell.strip() for cell in table[0]):
+    table = _rows(data, name, limit=MAX_ROWS)
+    if not table or not any(cell.strip() for cell in table[0][1]):
         raise ExtractFormatError("The file has no header row.")
-    header = [cell.strip() for cell in table[0]]
+    header = [cell.strip() for cell in table[0][1]]
     position = {column: index for index, column in enumerate(header)}
     wanted = {"record id": id_column, **fields, **signals}
     missing = sorted({column for column in wanted.values() if column not in position})
@@ -137,7 +165,7 @@ def read_extract(
         raise ExtractFormatError("The file has a header but no rows.")
 
     seen: dict[str, int] = {}
-    for line, cells in enumerate(table[1:], start=2):
+    for line, cells in table[1:]:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines at the end of exported files
 
@@ -161,10 +189,13 @@ def read_extract(
         born = row.get("date_of_birth", "")
         if born:
             iso, parsed = parse_date(born)
-            if not parsed:
+            if iso is None:
+                row["date_of_birth"] = ""  # a placeholder ("UNKNOWN", "n/a"): missing
+            elif not parsed and _LOOKS_LIKE_A_DATE.match(born):
                 reasons.append(f"date of birth {born!r} is not a date (day, month and year)")
-            elif iso and iso > today.isoformat():
+            elif parsed and iso > today.isoformat():
                 reasons.append(f"date of birth {born} is in the future")
+            # Anything else ("05/03/90": a two-digit year) is kept as text and compared so.
         for name_, value in list(row.items()):
             limit = FIELD_LENGTHS.get(name_)
             if limit and isinstance(value, str) and len(value) > limit:
@@ -181,9 +212,13 @@ def read_extract(
                 values[code] = 0.0
                 continue
             try:
-                values[code] = float(Decimal(raw))
+                number = float(Decimal(raw))
             except (InvalidOperation, ValueError):
+                number = math.nan
+            if not math.isfinite(number):
                 reasons.append(f"{Signal(code).label} {cell(column)!r} is not a number")
+            else:
+                values[code] = number
         row["signals"] = values
         if reasons:
             result.problems.append(RowProblem(line, "; ".join(reasons)))

@@ -52,8 +52,10 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import tempfile
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,9 +155,11 @@ def database_api(backend: str | None = None) -> Any:
             raise ValueError(f"LINKAGE_MEMORY_LIMIT {limit!r} is not a size such as 3GB.")
         connection.execute(f"SET memory_limit = '{limit}'")
         connection.execute("SET preserve_insertion_order = false")
-        # Spill to the system's temporary directory, not ".tmp" in the working directory.
-        spill = Path(tempfile.gettempdir()) / "joinedup-duckdb"
-        connection.execute(f"SET temp_directory = '{spill.as_posix()}'")
+        # Spill to a private directory of this run (not ".tmp" in the working directory, nor
+        # one shared by runs), removed when the connection goes.
+        spill = tempfile.mkdtemp(prefix="joinedup-duckdb-")
+        weakref.finalize(connection, shutil.rmtree, spill, True)
+        connection.execute(f"SET temp_directory = '{Path(spill).as_posix()}'")
         return DuckDBAPI(connection=connection)
     if backend == "spark":
         from .spark import spark_api

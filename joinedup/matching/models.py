@@ -125,6 +125,9 @@ class Extract(BaseModel):
     )
     original_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
+    #: SHA-256 of the kind, extract date and record ids (``services.content_digest``): the
+    #: same extract saved again as another file is recognised as the same extract (REL-02).
+    content_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     row_count = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -241,6 +244,8 @@ class LinkageRun(models.Model):
     started_on = models.DateTimeField(null=True, blank=True)
     finished_on = models.DateTimeField(null=True, blank=True)
     stage = models.CharField(max_length=60, blank=True)
+    #: When the job last said it was alive (each stage); a run silent for long has died.
+    heartbeat_on = models.DateTimeField(null=True, blank=True)
     records_loaded = models.PositiveIntegerField(default=0)
     pairs_scored = models.PositiveIntegerField(default=0)
     clusters = models.PositiveIntegerField(default=0)

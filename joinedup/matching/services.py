@@ -26,6 +26,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from joinedup.accounts.roles import Role
@@ -57,7 +58,10 @@ logger = logging.getLogger(__name__)
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 #: A run still "running" after this long is taken to have died (its worker was killed).
-STALE_RUN = timedelta(hours=6)
+STALE_RUN = timedelta(minutes=30)
+#: A run still "queued" after this long was never picked up (no worker is running).
+UNCLAIMED_RUN = timedelta(hours=1)
+RUN_IN_PROGRESS = "Wait until the matching run in progress finishes: it would not see this change."
 BATCH = 2000
 
 DATA_ROLES = (Role.DATA_OFFICER,)
@@ -71,7 +75,7 @@ def require_data_officer(actor: Actor) -> None:
     user = actor.user
     if user is None:
         return  # the system itself (commands run by operators)
-    if not (user.is_system_admin or user.has_any_role(DATA_ROLES)):
+    if not user.has_any_role(DATA_ROLES):  # not system admins: they see no one's records
         raise PermissionDenied("Only data and insight officers work with agency extracts.")
 
 
@@ -122,6 +126,29 @@ def save_mapping(
 # ----------------------------------------------------------------------------- extracts
 
 
+def agreement_covers(agreement: Any, organisation_ids: Iterable[Any], today: date) -> bool:
+    """Is ``agreement`` current on ``today`` and are all ``organisation_ids`` its parties?"""
+    if agreement.archived_on is not None or agreement.starts_on > today:
+        return False
+    if agreement.ends_on is not None and agreement.ends_on < today:
+        return False
+    parties = set(agreement.parties.values_list("pk", flat=True))
+    return all(pk in parties for pk in organisation_ids)
+
+
+def content_digest(kind: str, extract_date: date, rows: list[dict[str, Any]]) -> str:
+    """What makes an extract the same extract (REL-02: idempotent on the extract's own record
+    ids): its kind, its date and the set of its record ids. The same extract loaded again,
+    as another file (other line endings, columns in another order, a re-export), is
+    recognised and not loaded twice."""
+    import hashlib
+    import json
+
+    ids = sorted(str(row.get("source_record_id", "")) for row in rows)
+    text = json.dumps([kind, extract_date.isoformat(), ids])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 @dataclass
 class LoadResult:
     extract: Extract | None
@@ -154,6 +181,15 @@ def load_extract(
     today = timezone.localdate()
     if extract_date > today:
         errors["extract_date"] = "The extract date must be today or in the past"
+    for_another = actor.organisation_id is not None and organisation.pk != actor.organisation_id
+    if for_another and (
+        agreement is None
+        or not agreement_covers(agreement, [organisation.pk, actor.organisation_id], today)
+    ):
+        errors["agreement"] = (
+            "To load another organisation's extract, choose a current sharing agreement "
+            "that names both that organisation and yours"
+        )
     if errors:
         raise ValidationError(errors)
     digest = sha256_of(data)
@@ -170,6 +206,12 @@ def load_extract(
     )
     if read.problems:
         raise ValidationError([str(problem) for problem in read.problems])
+    content = content_digest(mapping.source_kind, extract_date, read.rows)
+    same = Extract.objects.filter(
+        organisation=organisation, source_kind=mapping.source_kind, content_sha256=content
+    ).first()
+    if same is not None:
+        return LoadResult(extract=same, already_loaded=True)
     if dry_run:
         return LoadResult(extract=None, already_loaded=False, read=read)
     try:
@@ -184,6 +226,7 @@ def load_extract(
                 mapping=mapping,
                 original_name=name[:255],
                 sha256=digest,
+                content_sha256=content,
                 row_count=len(read.rows),
             ).stamp(actor)
             extract.save()
@@ -211,8 +254,11 @@ def load_extract(
                 },
             )
     except IntegrityError:
-        # The same file, loaded by someone else a moment ago.
-        existing = Extract.objects.get(organisation=organisation, sha256=digest)
+        # The same file, loaded by someone else a moment ago (or, vanishingly rarely, a
+        # reference drawn twice: then say so rather than pretend it was loaded).
+        existing = Extract.objects.filter(organisation=organisation, sha256=digest).first()
+        if existing is None:
+            raise
         return LoadResult(extract=existing, already_loaded=True)
     return LoadResult(extract=extract, already_loaded=False, read=read)
 
@@ -228,14 +274,7 @@ def request_run(*, actor: Actor, kind: str = LinkageRun.Kind.FULL) -> LinkageRun
     if kind not in LinkageRun.Kind.values:
         raise ValidationError({"kind": "Choose a full or an incremental run"})
     with transaction.atomic():
-        stale = timezone.now() - STALE_RUN
-        LinkageRun.objects.select_for_update().filter(
-            status=LinkageRun.Status.RUNNING, started_on__lt=stale
-        ).update(
-            status=LinkageRun.Status.FAILED,
-            error="Interrupted: the job stopped before it finished; nothing it found was kept.",
-            finished_on=timezone.now(),
-        )
+        expire_dead_runs()
         busy = LinkageRun.objects.filter(
             status__in=(LinkageRun.Status.QUEUED, LinkageRun.Status.RUNNING)
         ).exists()
@@ -260,6 +299,39 @@ def request_run(*, actor: Actor, kind: str = LinkageRun.Kind.FULL) -> LinkageRun
     return run
 
 
+def expire_dead_runs() -> int:
+    """Mark as failed the runs whose job died (running, silent for ``STALE_RUN``) or was
+    never picked up (queued for ``UNCLAIMED_RUN``): they would block new runs for ever.
+    Nothing of theirs was kept. Returns how many."""
+    now = timezone.now()
+    silent = Q(status=LinkageRun.Status.RUNNING) & (
+        Q(heartbeat_on__lt=now - STALE_RUN)
+        | Q(heartbeat_on__isnull=True, started_on__lt=now - STALE_RUN)
+    )
+    died = LinkageRun.objects.filter(silent).update(
+        status=LinkageRun.Status.FAILED,
+        error="Interrupted: the job stopped before it finished; nothing it found was kept.",
+        finished_on=now,
+        stage="failed",
+    )
+    unclaimed = LinkageRun.objects.filter(
+        status=LinkageRun.Status.QUEUED, requested_on__lt=now - UNCLAIMED_RUN
+    ).update(
+        status=LinkageRun.Status.FAILED,
+        error="No background worker picked this run up: is manage.py db_worker running?",
+        finished_on=now,
+        stage="failed",
+    )
+    return died + unclaimed
+
+
+def run_in_progress() -> bool:
+    expire_dead_runs()
+    return LinkageRun.objects.filter(
+        status__in=(LinkageRun.Status.QUEUED, LinkageRun.Status.RUNNING)
+    ).exists()
+
+
 def latest_model_run() -> LinkageRun | None:
     return (
         LinkageRun.objects.filter(status=LinkageRun.Status.SUCCEEDED, model__isnull=False)
@@ -274,7 +346,7 @@ def _progress(
     def tell(stage: str, count: int) -> None:
         if also is not None:
             also(stage, count)
-        fields: dict[str, Any] = {"stage": stage}
+        fields: dict[str, Any] = {"stage": stage, "heartbeat_on": timezone.now()}
         if stage == "records loaded":
             fields["records_loaded"] = count
         elif stage == "pairs scored":
@@ -377,7 +449,11 @@ def execute_run(run_id: Any, *, progress: Callable[[str, int], None] | None = No
         return run
     started = time.monotonic()
     LinkageRun.objects.filter(pk=run.pk).update(
-        status=LinkageRun.Status.RUNNING, started_on=timezone.now(), error="", stage="starting"
+        status=LinkageRun.Status.RUNNING,
+        started_on=timezone.now(),
+        heartbeat_on=timezone.now(),
+        error="",
+        stage="starting",
     )
     tell = _progress(run, progress)
     try:
@@ -387,7 +463,8 @@ def execute_run(run_id: Any, *, progress: Callable[[str, int], None] | None = No
         LinkageRun.objects.filter(pk=run.pk).update(
             status=LinkageRun.Status.FAILED,
             finished_on=timezone.now(),
-            error=f"{type(exc).__name__}: {exc}"[:2000],
+            # The details (which may quote records) go to the server log, not the page.
+            error=f"The run failed ({type(exc).__name__}); the details are in the server log.",
             stage="failed",
         )
         logger.debug("%s", traceback.format_exc())
@@ -455,6 +532,14 @@ def _execute(run: LinkageRun, tell: Callable[[str, int], None], started: float) 
         (left, right) for left, right in rejected
     }
     with transaction.atomic():
+        # Still ours? A run declared dead while it worked must not overwrite a newer run's
+        # answer; and decisions made meanwhile are refused (RUN_IN_PROGRESS), so the snapshot
+        # read at the start is still right.
+        alive = LinkageRun.objects.select_for_update().filter(
+            pk=run.pk, status=LinkageRun.Status.RUNNING
+        )
+        if not alive.exists():
+            raise RuntimeError("The run was marked interrupted while it worked.")
         _apply(run, answer)
         review = _queue_for_review(run, result.pairs, thresholds, decided)
         auto = int((result.pairs["match_weight"] >= thresholds.upper).sum())
@@ -511,7 +596,7 @@ def _apply(run: LinkageRun, answer: stable_ids.Assignment) -> None:
     )
     for merge in answer.merges:
         LinkedPerson.objects.filter(pk=merge.absorbed).update(
-            status=LinkedPerson.Status.MERGED, merged_into_id=merge.survivor
+            status=LinkedPerson.Status.MERGED, merged_into_id=merge.survivor, person=None
         )
         ClusterChange.objects.create(
             kind=ClusterChange.Kind.MERGE,
@@ -595,6 +680,8 @@ def decide_pair(
     """A data officer's decision on a pair from the review queue; stored on the two records
     and reused by every later run. A later decision on the same pair replaces the earlier."""
     require_data_officer(actor)
+    if run_in_progress():
+        raise ValidationError(RUN_IN_PROGRESS)
     if decision not in PairDecision.Decision.values:
         raise ValidationError({"decision": "Choose whether these are the same person"})
     left, right = sorted((candidate.left_key, candidate.right_key))
@@ -622,6 +709,8 @@ def _keep_apart(actor: Actor, lefts: Iterable[str], rights: Iterable[str], note:
     rights = list(rights)
     for a in lefts:
         for b in rights:
+            if a == b:
+                continue
             left, right = sorted((a, b))
             PairDecision.objects.update_or_create(
                 left_key=left,
@@ -658,13 +747,27 @@ def _keys_of(person: LinkedPerson) -> list[str]:
 
 def undo_change(*, actor: Actor, change: ClusterChange) -> ClusterChange:
     """Undo a merge (the absorbed person gets their records back, and the two are kept
-    apart in later runs) or a split (the records go back, and are kept together)."""
+    apart in later runs) or a split (the records go back, and are kept together). Refused
+    while a run is in progress, and for a change a later one has built on."""
     require_data_officer(actor)
+    if run_in_progress():
+        raise ValidationError(RUN_IN_PROGRESS)
     with transaction.atomic():
         change = ClusterChange.objects.select_for_update().get(pk=change.pk)
         if change.undone_on is not None:
             raise ValidationError("This change has already been undone.")
+        involved = [change.person_id, change.other_id]
+        later = ClusterChange.objects.filter(
+            Q(person_id__in=involved) | Q(other_id__in=involved),
+            undone_on__isnull=True,
+            made_on__gt=change.made_on,
+        )
+        if later.exists():
+            raise ValidationError(
+                "A later merge or split involves these people: undo that one first."
+            )
         moved_records = [int(k[1:]) for k in change.records if k.startswith("r")]
+        moved_person = next((k[1:] for k in change.records if k.startswith("p")), None)
         if change.kind == ClusterChange.Kind.MERGE:
             survivor, absorbed = change.person, change.other
             LinkedPerson.objects.filter(pk=absorbed.pk).update(
@@ -673,20 +776,31 @@ def undo_change(*, actor: Actor, change: ClusterChange) -> ClusterChange:
             ExtractRecord.objects.filter(pk__in=moved_records, linked_person=survivor).update(
                 linked_person=absorbed
             )
-            for key in change.records:
-                if key.startswith("p"):
-                    LinkedPerson.objects.filter(pk=absorbed.pk).update(person_id=key[1:])
+            if moved_person is not None:
+                # The shared-record person goes back with their records, and only there.
+                LinkedPerson.objects.filter(pk=survivor.pk, person_id=moved_person).update(
+                    person=None
+                )
+                LinkedPerson.objects.filter(pk=absorbed.pk).update(person_id=moved_person)
             survivor.refresh_from_db()
-            _keep_apart(actor, change.records, _keys_of(survivor), "Merge undone")
+            staying = [k for k in _keys_of(survivor) if k not in change.records]
+            _keep_apart(actor, change.records, staying, "Merge undone")
         else:
             original, new = change.person, change.other
             LinkedPerson.objects.filter(pk=original.pk).update(
                 status=LinkedPerson.Status.ACTIVE, merged_into=None
             )
-            ExtractRecord.objects.filter(pk__in=moved_records).update(linked_person=original)
+            ExtractRecord.objects.filter(pk__in=moved_records, linked_person=new).update(
+                linked_person=original
+            )
+            if moved_person is not None:
+                LinkedPerson.objects.filter(pk=new.pk, person_id=moved_person).update(person=None)
+                LinkedPerson.objects.filter(pk=original.pk).update(person_id=moved_person)
+            original.refresh_from_db()
             remaining = [k for k in _keys_of(original) if k not in change.records]
             if change.records and remaining:
                 _keep_together(actor, change.records[0], remaining[0], "Split undone")
+            new.refresh_from_db()
             if not new.records.exists() and not new.person_id:
                 LinkedPerson.objects.filter(pk=new.pk).update(
                     status=LinkedPerson.Status.MERGED, merged_into=original

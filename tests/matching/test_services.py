@@ -152,7 +152,21 @@ def council_mapping(officer, council):  # type: ignore[no-untyped-def]
     )
 
 
-def load(officer, organisation, mapping, data: bytes, name: str = "extract.csv"):  # type: ignore[no-untyped-def]
+def matching_agreement(*organisations):  # type: ignore[no-untyped-def]
+    from joinedup.sharing.models import SharingAgreement
+
+    agreement = SharingAgreement.objects.create(
+        name="Northvale data matching agreement",
+        purpose="Finding people known to several services early",
+        starts_on=date(2026, 1, 1),
+    )
+    agreement.parties.set(organisations)
+    return agreement
+
+
+def load(officer, organisation, mapping, data: bytes, name: str = "extract.csv", **extra):  # type: ignore[no-untyped-def]
+    if organisation != officer.organisation and "agreement" not in extra:
+        extra["agreement"] = matching_agreement(organisation, officer.organisation)
     return services.load_extract(
         actor=actor_for(officer),
         organisation=organisation,
@@ -161,6 +175,7 @@ def load(officer, organisation, mapping, data: bytes, name: str = "extract.csv")
         mapping=mapping,
         extract_date=date(2026, 11, 1),
         lawful_basis="UK GDPR 6(1)(e) public task; partnership agreement",
+        **extra,
     )
 
 
@@ -212,6 +227,68 @@ class TestLoadExtract:
             "Line 7: no first name or surname",
         ]
         assert not Extract.objects.exists() and not ExtractRecord.objects.exists()
+
+    def test_the_same_rows_saved_again_are_the_same_extract(self, officer, police) -> None:
+        """REL-02: the same rows with other line endings are recognised, not loaded twice."""
+        mapping = police_mapping(officer, police)
+        data = police_csv(police_rows(PEOPLE))
+        load(officer, police, mapping, data)
+        again = load(officer, police, mapping, data.replace(b"\r\n", b"\n"))
+        assert again.already_loaded and ExtractRecord.objects.count() == len(PEOPLE)
+
+    def test_another_organisation_s_extract_needs_an_agreement_naming_both(
+        self, officer, police, cab
+    ) -> None:
+        mapping = police_mapping(officer, police)
+        data = police_csv(police_rows(PEOPLE))
+        for agreement in (None, matching_agreement(police, cab)):
+            with pytest.raises(ValidationError) as caught:
+                load(officer, police, mapping, data, agreement=agreement)
+            assert "agreement" in caught.value.message_dict
+        assert not Extract.objects.exists()
+        assert load(officer, police, mapping, data).extract is not None
+
+    def test_placeholders_and_short_years_are_kept_impossible_dates_refused(
+        self, officer, police
+    ) -> None:
+        mapping = police_mapping(officer, police)
+        rows = police_rows(PEOPLE[:3])
+        rows[0]["DOB"] = "UNKNOWN"
+        rows[1]["DOB"] = "05/03/90"
+        rows[2]["Incidents"] = "NaN"
+        with pytest.raises(ValidationError) as caught:
+            load(officer, police, mapping, police_csv(rows))
+        assert caught.value.messages == [
+            "Line 4: Police incidents in 12 months 'NaN' is not a number"
+        ]
+        rows[2]["Incidents"] = "1"
+        load(officer, police, mapping, police_csv(rows))
+        kept = dict(ExtractRecord.objects.values_list("source_record_id", "date_of_birth"))
+        assert kept["P0"] == "" and kept["P1"] == "05/03/90"
+
+    def test_line_numbers_count_line_breaks_inside_cells(self, officer, council) -> None:
+        mapping = council_mapping(officer, council)
+        rows = council_rows(PEOPLE[:3])
+        rows[0]["ADDRESS"] = "Flat 1\n12 Mill Lane"
+        rows[2]["ACCOUNT"] = ""
+        with pytest.raises(ValidationError) as caught:
+            load(officer, council, mapping, council_csv(rows))
+        assert caught.value.messages == ["Line 5: no record id in 'ACCOUNT'"]
+
+    def test_a_csv_whose_header_starts_pk_is_still_a_csv(self, officer, council) -> None:
+        mapping = council_mapping(officer, council)
+        data = council_csv(council_rows(PEOPLE[:2]))
+        renamed = services.save_mapping(
+            actor=actor_for(officer),
+            organisation=council,
+            source_kind="council_tax",
+            name="PK accounts",
+            id_column="PKACCOUNT",
+            fields=mapping.fields,
+            signals=mapping.signals,
+        )
+        load(officer, council, renamed, b"PK" + data)
+        assert ExtractRecord.objects.count() == 2
 
     def test_a_missing_column_is_a_file_problem(self, officer, police) -> None:
         mapping = police_mapping(officer, police)
@@ -314,7 +391,8 @@ class TestRuns:
 
         monkeypatch.setattr(linkage, "clusters", broken)
         failed = run(officer)
-        assert failed.status == "failed" and "worker killed" in failed.error
+        assert failed.status == "failed" and "RuntimeError" in failed.error
+        assert "worker killed" not in failed.error  # details go to the log, not the page
         assert not LinkedPerson.objects.exists()
         assert not ExtractRecord.objects.filter(linked_person__isnull=False).exists()
         monkeypatch.undo()
@@ -410,3 +488,79 @@ class TestReviewAndUndo:
         police.refresh_from_db()
         council.refresh_from_db()
         assert police.linked_person_id != council.linked_person_id
+
+
+class TestInterruptedRuns:
+    def test_a_silent_run_and_an_unclaimed_one_no_longer_block_new_runs(
+        self, officer, two_agencies
+    ) -> None:
+        """REL-03: a job killed mid-way (silent for half an hour) or never picked up (queued
+        for an hour) is marked failed, and a new run can start."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        now = timezone.now()
+        dead = LinkageRun.objects.create(
+            status="running",
+            started_on=now - timedelta(hours=1),
+            heartbeat_on=now - timedelta(minutes=31),
+        )
+        lost = LinkageRun.objects.create(status="queued")
+        LinkageRun.objects.filter(pk=lost.pk).update(requested_on=now - timedelta(hours=2))
+        alive = LinkageRun.objects.create(status="running", started_on=now, heartbeat_on=now)
+        assert services.expire_dead_runs() == 2
+        dead.refresh_from_db()
+        lost.refresh_from_db()
+        alive.refresh_from_db()
+        assert dead.status == lost.status == "failed" and alive.status == "running"
+        assert "db_worker" in lost.error and "nothing it found was kept" in dead.error
+
+    def test_a_run_declared_dead_while_it_worked_writes_nothing(
+        self, officer, two_agencies, monkeypatch
+    ) -> None:
+        from joinedup.matching import linkage
+
+        real = linkage.clusters
+
+        def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+            LinkageRun.objects.update(status="failed")  # a new run's request expired it
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(linkage, "clusters", slow)
+        done = run(officer)
+        assert done.status == "failed" and not LinkedPerson.objects.exists()
+
+    def test_decisions_wait_for_a_run_in_progress(self, officer, two_agencies) -> None:
+        from django.utils import timezone
+
+        first = run(officer)
+        candidate = CandidatePair.objects.create(
+            run=first, left_key="r1", right_key="r2", match_weight=-1.0, match_probability=0.3
+        )
+        LinkageRun.objects.create(
+            status="running", started_on=timezone.now(), heartbeat_on=timezone.now()
+        )
+        with pytest.raises(ValidationError, match="Wait until the matching run"):
+            services.decide_pair(actor=actor_for(officer), candidate=candidate, decision="match")
+        assert not PairDecision.objects.exists()
+
+    def test_undoing_a_merge_gives_the_shared_record_person_back(
+        self, officer, person, two_agencies
+    ) -> None:
+        from joinedup.matching.models import person_key
+
+        run(officer)
+        record = ExtractRecord.objects.get(source_record_id="P4")
+        survivor = record.linked_person
+        absorbed = LinkedPerson.objects.create(reference="PTEST0002")
+        LinkedPerson.objects.filter(pk=survivor.pk).update(person=person)
+        LinkedPerson.objects.filter(pk=absorbed.pk).update(status="merged", merged_into=survivor)
+        change = ClusterChange.objects.create(
+            kind="merge", person=survivor, other=absorbed, records=[person_key(person.pk)]
+        )
+        services.undo_change(actor=actor_for(officer), change=change)
+        survivor.refresh_from_db()
+        absorbed.refresh_from_db()
+        assert absorbed.person_id == person.pk and survivor.person_id is None
+        assert all(d.left_key != d.right_key for d in PairDecision.objects.all())
