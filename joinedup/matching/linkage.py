@@ -232,6 +232,12 @@ def settings(*, link_type: str = "dedupe_only") -> Any:
                 ),
                 cll.DamerauLevenshteinLevel("date_of_birth", 1),
                 cll.CustomLevel(
+                    "substr(date_of_birth_l, 6, 5) = substr(date_of_birth_r, 6, 5) and "
+                    "abs(try_cast(substr(date_of_birth_l, 1, 4) as int) - "
+                    "try_cast(substr(date_of_birth_r, 1, 4) as int)) = 1",
+                    "A year out",
+                ),
+                cll.CustomLevel(
                     "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4)",
                     "Same year",
                 ),
@@ -395,8 +401,8 @@ def _kept_columns(frame: pd.DataFrame, thresholds: Thresholds, linker: Any) -> p
     # First-name levels: exact, nickname, close (0-2); initial, loosely alike, different (3-5).
     loose = _at_levels(kept["mw_first_name"], first, range(3, 5))
     different = _at_levels(kept["mw_first_name"], first, range(5, 6))
-    # Date-of-birth levels: exact, transposed, one character (0-2) agree.
-    same_birth = _at_levels(kept["mw_date_of_birth"], born, range(0, 3))
+    # Date-of-birth levels: exact, transposed, one character, a year out (0-3) agree.
+    same_birth = _at_levels(kept["mw_date_of_birth"], born, range(0, 4))
     # An NI number, NHS number or e-mail address is the person's own; a phone may be the
     # household's, so it vouches only for loosely alike names.
     own_identifier = (
@@ -554,14 +560,23 @@ _ISO_DATE = 10  # "YYYY-MM-DD"
 
 
 def _dates_agree(left: str, right: str) -> bool:
-    """Two dates of birth that could be one person's: equal, day and month transposed, or
-    one character apart (a typo)."""
+    """Two dates of birth that could be one person's: equal, day and month transposed, one
+    character apart (a typo), or a day or a year out (1989 for 1990; the 29th for the 30th)."""
     if left == right:
         return True
     if len(left) == len(right) == _ISO_DATE:
         if left[:4] == right[:4] and left[5:7] == right[8:10] and left[8:10] == right[5:7]:
             return True
-        return sum(a != b for a, b in zip(left, right, strict=True)) <= 1
+        if sum(a != b for a, b in zip(left, right, strict=True)) <= 1:
+            return True
+        try:
+            year_l, month_l, day_l = (int(part) for part in left.split("-"))
+            year_r, month_r, day_r = (int(part) for part in right.split("-"))
+        except ValueError:
+            return False
+        same_day = (month_l, day_l) == (month_r, day_r)
+        same_month = (year_l, month_l) == (year_r, month_r)
+        return (same_day and abs(year_l - year_r) == 1) or (same_month and abs(day_l - day_r) == 1)
     return False
 
 

@@ -29,6 +29,20 @@ PEOPLE = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _stop_spark():  # type: ignore[no-untyped-def]
+    """Stop the session after the test, so py4j does not log into closed streams at exit."""
+    yield
+    import logging
+
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        session.stop()
+    logging.getLogger("py4j").setLevel(logging.ERROR)
+
+
 def frame() -> pd.DataFrame:
     rows = []
     for n, (given, family, born, postcode) in enumerate(PEOPLE):
