@@ -78,6 +78,8 @@ from joinedup.matching.synthetic import (
 )
 from joinedup.people.models import HouseholdMember, Person
 from joinedup.people.names import NICKNAMES_PATH, normalise_name
+from joinedup.sharing import categories as cat
+from joinedup.sharing.models import InformationCategory, SharingAgreement
 
 from .context import DemoContext
 from .partnership import DATA_PARTNERS, PARTNERS, account_email
@@ -86,6 +88,21 @@ from .people import TOWNS, UNIT_LETTERS
 #: The data officer who loads and matches the extracts (Owen Hughes).
 DATA_OFFICER = account_email("data", "council")
 PUBLIC_TASK = "UK GDPR Art. 6(1)(e) public task"
+#: The agreement every agency's extract is shared under: the council's data officer may load
+#: another organisation's extract only under a current agreement naming both.
+AGREEMENT_NAME = "Northvale data matching agreement"
+#: What the extracts hold: who people are, and their arrears, rent, incidents, health,
+#: attendance and claims.
+AGREEMENT_CATEGORIES = (
+    cat.IDENTITY,
+    cat.MONEY_DEBT,
+    cat.HOUSING,
+    cat.OFFENDING,
+    cat.PHYSICAL_HEALTH,
+    cat.WORK_SKILLS,
+    cat.FAMILY,
+    cat.SAFEGUARDING,
+)
 
 
 @dataclass(frozen=True)
@@ -733,6 +750,30 @@ def save_mapping(actor: Actor, organisation: Organisation, agency: Agency) -> Co
     )
 
 
+def matching_agreement(
+    ctx: DemoContext, *, organisations: dict[str, Organisation]
+) -> SharingAgreement:
+    """The current "Northvale data matching agreement" between every organisation of the demo
+    (the partnership and the agencies that only send extracts: the police, the hospital trust,
+    Jobcentre Plus), covering what the extracts hold."""
+    agreement = SharingAgreement.objects.filter(name=AGREEMENT_NAME).first()
+    if agreement is None:
+        agreement = SharingAgreement.objects.create(
+            id=ctx.uuid(),
+            name=AGREEMENT_NAME,
+            reference="NV-DM-ISA-2025",
+            purpose=(
+                "Partners match their extracts to find residents known to several agencies "
+                "and offer them early help (Digital Economy Act 2017 s.35)."
+            ),
+            starts_on=min(date(2025, 4, 1), ctx.today - timedelta(days=30)),
+            ends_on=max(date(2028, 3, 31), ctx.today + timedelta(days=365)),
+        )
+    agreement.parties.add(*organisations.values())
+    agreement.categories.add(*InformationCategory.objects.filter(code__in=AGREEMENT_CATEGORIES))
+    return agreement
+
+
 def build_matching(
     ctx: DemoContext, *, organisations: dict[str, Organisation]
 ) -> MatchingSummary | None:
@@ -747,6 +788,7 @@ def build_matching(
     extracts = make_extracts(as_of=as_of)
     if extracts.rows[PRELOADED.kind] < 2:
         return None
+    agreement = matching_agreement(ctx, organisations=organisations)
     mappings = {a.kind: save_mapping(actor, organisations[a.partner], a) for a in AGENCIES}
     loaded = services.load_extract(
         actor=actor,
@@ -756,6 +798,7 @@ def build_matching(
         mapping=mappings[PRELOADED.kind],
         extract_date=as_of,
         lawful_basis=PRELOADED.lawful_basis,
+        agreement=agreement,
     )
     assert loaded.extract is not None
     run = LinkageRun.objects.create(
@@ -806,8 +849,10 @@ def _guide(extract: Extract) -> str:
         "Agency extracts for the Northvale demo's data matching. Every person is fictional.",
         "",
         f"Sign in as {DATA_OFFICER} and open Data matching, then Load an extract.",
-        "For each file choose who sent it, its kind, any recent extract date and the lawful",
-        "basis below; then use the saved mapping of its columns.",
+        "For each file choose who sent it, its kind, any recent extract date, the lawful",
+        f"basis below and the information sharing agreement “{AGREEMENT_NAME}”",
+        "(another organisation's extract is loaded only under an agreement naming both);",
+        "then use the saved mapping of its columns.",
         "",
     ]
     for agency in AGENCIES:
@@ -816,6 +861,7 @@ def _guide(extract: Extract) -> str:
             f"  Sent by:      {_SPECS[agency.partner].name}",
             f"  Kind:         {agency.label}",
             f"  Lawful basis: {agency.lawful_basis}",
+            f"  Agreement:    {AGREEMENT_NAME}",
         ]
         if agency is PRELOADED:
             lines.append(

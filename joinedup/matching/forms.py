@@ -83,8 +83,10 @@ class ExtractUploadForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     agreement = forms.ModelChoiceField(
-        label="Information sharing agreement (optional)",
-        help_text="The agreement the agency shares this extract under, if there is one.",
+        label="Information sharing agreement",
+        help_text="The current agreement the agency shares this extract under. Needed for an "
+        "extract another organisation sent: the agreement must name both your organisation and "
+        "theirs. Optional for your own organisation's extracts.",
         queryset=SharingAgreement.objects.none(),
         required=False,
         empty_label="None",
@@ -95,9 +97,12 @@ class ExtractUploadForm(forms.Form):
         *args: Any,
         organisations: QuerySet[Any],
         agreements: QuerySet[Any],
+        own_organisation_id: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        #: The officer's organisation: its own extracts need no agreement.
+        self.own_organisation_id = own_organisation_id
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
         self.fields["agreement"].queryset = agreements  # type: ignore[attr-defined]
 
@@ -132,12 +137,17 @@ class ExtractUploadForm(forms.Form):
                 "Enter the lawful basis for sharing this extract, or choose a sharing agreement",
             )
         organisation = data.get("organisation")
-        if (
-            agreement is not None
-            and organisation is not None
-            and organisation not in agreement.parties.all()
-        ):
+        if organisation is None:
+            return data
+        if agreement is not None and organisation not in agreement.parties.all():
             self.add_error("agreement", f"{organisation.name} is not a party to {agreement.name}")
+        elif agreement is None and organisation.pk != self.own_organisation_id:
+            self.add_error(
+                "agreement",
+                f"Choose the current sharing agreement between your organisation and "
+                f"{organisation.name}: an extract another organisation sent is loaded only under "
+                "an agreement naming both",
+            )
         return data
 
 

@@ -119,6 +119,9 @@ if TYPE_CHECKING:
 
 #: People (or households) on one page of the list.
 PAGE_SIZE = 25
+#: Any page number above this is past the end of every listing (and its OFFSET would not fit a
+#: 64-bit integer): it is taken as the last page.
+MAX_PAGE = 10**9
 #: The choices of "known to at least N agencies" on the filter form.
 MINIMUM_CHOICES = tuple(range(2, 8))
 #: Who sees the lists (pseudonymised) and the person pages.
@@ -778,8 +781,11 @@ def _page_of(rows: QuerySet[Any], page: Any) -> Page[Any]:
     page (two more queries), as ``Paginator.get_page`` does."""
     try:
         number = max(1, int(page))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         number = 1
+    if number > MAX_PAGE:
+        # Far past any listing's end, and too large for the database's OFFSET: the last page.
+        number = max(1, -(-rows.count() // PAGE_SIZE))
     counted = rows.annotate(_total=Window(Count("*")))
     found = list(counted[(number - 1) * PAGE_SIZE : number * PAGE_SIZE])
     if not found and number > 1:
@@ -1070,6 +1076,23 @@ def default_reason(row: ListedPerson) -> str:
     )
 
 
+def merged_family(linked_person: LinkedPerson) -> list[Any]:
+    """The ids of ``linked_person`` and of every linked person merged into it, directly or
+    through others (``LinkedPerson.absorbed``): a referral made for any of them is theirs."""
+    ids = [linked_person.pk]
+    frontier = [linked_person.pk]
+    while frontier:
+        frontier = [
+            pk
+            for pk in LinkedPerson.objects.filter(merged_into__in=frontier).values_list(
+                "pk", flat=True
+            )
+            if pk not in ids
+        ]
+        ids.extend(frontier)
+    return ids
+
+
 def person_insight(*, actor: Actor, reference: str) -> PersonInsight:
     """One active linked person as the list shows them, with every referral made for them and
     what a referral would be pre-filled with. Audited (the name, if shown, and the page)."""
@@ -1078,7 +1101,8 @@ def person_insight(*, actor: Actor, reference: str) -> PersonInsight:
     linked_person, row = _one(actor, reference, today)
     made = [
         _referral_made(actor, m)
-        for m in InsightReferral.objects.filter(linked_person=linked_person)
+        # With those made for the ids merged into this one: one open referral per person.
+        for m in InsightReferral.objects.filter(linked_person__in=merged_family(linked_person))
         .select_related("referral")
         .order_by("-made_on", "-id")
     ]
@@ -1146,16 +1170,28 @@ def organisation_may_see(*, actor: Actor, person: Person, organisation: Organisa
 _IDENTITY_FIELDS = ("first_name", "surname", "date_of_birth", "postcode", "phone", "email")
 
 
-def _identity_from_records(linked_person: LinkedPerson) -> dict[str, Any]:
-    """The identity details of the most complete record (then the most recent), as a
-    referral holds them, for triage's duplicate check."""
+def _identity_from_records(linked_person: LinkedPerson, actor: Actor) -> dict[str, Any]:
+    """The identity details of the most complete record (then the most recent) among those
+    the referring officer's organisation may see, as a referral holds them, for triage's
+    duplicate check."""
+    from .selectors import record_access
+
+    allowed = record_access(actor=actor)
     best: dict[str, Any] = {}
     best_rank: tuple[int, date, int] | None = None
     for record in (
         ExtractRecord.objects.filter(linked_person=linked_person)
         .order_by("-extract__extract_date", "-pk")
-        .values("pk", "extract__extract_date", *_IDENTITY_FIELDS)
+        .values(
+            "pk",
+            "extract__extract_date",
+            "extract__organisation_id",
+            "extract__agreement_id",
+            *_IDENTITY_FIELDS,
+        )
     ):
+        if not allowed.basis(record["extract__organisation_id"], record["extract__agreement_id"]):
+            continue
         born = _date_of_birth(record["date_of_birth"]) if record["date_of_birth"] else None
         postcode = normalise_postcode(record["postcode"]) if record["postcode"] else None
         email = record["email"].strip()
@@ -1229,7 +1265,8 @@ def refer_for_triage(
             raise ValidationError("This person has been merged into another. Refer them instead.")
         earlier = (
             InsightReferral.objects.filter(
-                linked_person=locked, referral__status__in=OPEN_REFERRAL_STATUSES
+                linked_person__in=merged_family(locked),
+                referral__status__in=OPEN_REFERRAL_STATUSES,
             )
             .select_related("referral")
             .first()
@@ -1250,7 +1287,7 @@ def refer_for_triage(
             or not organisation_may_see(actor=actor, person=person, organisation=to_organisation)
         ):
             person = None
-        identity = {} if person is not None else _identity_from_records(locked)
+        identity = {} if person is not None else _identity_from_records(locked, actor)
         referral = Referral(
             person=person,
             source=Referral.Source.DATA_MATCHING,

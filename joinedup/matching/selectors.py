@@ -1,23 +1,29 @@
 """Reads for the data matching pages (rule 1: views read through here).
 
-**Who sees what.** Extract records are personal data. Only data and insight officers (and
-system admins) read them, and every page that shows a record's fields (a review pair, a
-linked person) records what it showed with the audit service before returning it. Matching
-is a partnership function carried out under the extracts' lawful bases and the sharing
-agreement, so a data officer of *any* partner organisation sees every partner's extracts,
-not only their own organisation's. Performance analysts see only counts (:func:`overview`).
+**Who sees what.** Extract records are personal data. Only data and insight officers read them
+(system admins never do), and an officer sees a record's fields only when their organisation
+may see them (deny by default): records of extracts their own organisation sent (basis
+``own_organisation``), or of extracts whose sharing agreement is current (started, not ended,
+not archived, as ``sharing.policy`` decides) and names their organisation among its parties
+(basis ``lawful_basis``). Any other record is shown as "A record held by <organisation> (not
+shared with your organisation)", with no field values and, on the review page, no per-field
+match weights (they would say whether the values agree). Performance analysts see only
+counts (:func:`overview`).
 
-A person on JoinedUp's own shared record (a ``p<uuid>`` key) is different: their details
-are shown only when the one access policy (``sharing.policy``) allows the officer's
-organisation to see who they are; otherwise the page says "JoinedUp record (restricted)".
+A person on JoinedUp's own shared record (a ``p<uuid>`` key) is decided by the one access
+policy (``sharing.policy``): without a basis for who they are the page says "JoinedUp record
+(restricted)", without the key, and hides the pair's per-field weights. A data officer may
+decide a pair only when they may see both records: other pairs are left out of their review
+queue, and the pair page shows them read-only and refuses a decision (404).
 
-**The audit record of a page.** One event per JoinedUp person the page is about (a record
-linked to them, or their own record), or one event without a person when none is linked.
-The audit service accepts only the policy's bases, not free text, so the basis recorded is
-the most exceptional of: ``lawful_basis`` when extract records are shown (the extract's own
-lawful basis, whose text goes in the event's detail with the extract references), and the
-policy's basis for the JoinedUp person's details when those are shown; ``restricted`` when
-only a restricted JoinedUp record was shown, and blank when nothing personal was.
+**The audit record of a page.** Events only for what was shown: one per JoinedUp person the
+page showed something of (a shown record linked to them, or their own record when the policy
+allows it), and one without a person for shown records linked to no one (or, when nothing
+personal was shown, one with a blank basis). The basis is the most exceptional of those that
+applied: ``own_organisation`` or ``lawful_basis`` for each shown record (the extract's lawful
+basis text goes in the event's detail with the extract references), and the policy's
+``audit_basis`` for the JoinedUp person's details. A basis the policy refused is never
+recorded; records and people not shown are not in the event.
 
 Lists (extracts, runs, the review queue, merges and splits) show references, counts and
 sources only, never a record's fields, so they are not audited.
@@ -30,10 +36,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -55,6 +61,7 @@ from .models import (
     LinkageRun,
     LinkedPerson,
     PairDecision,
+    person_key,
     record_key,
 )
 from .services import require_data_officer
@@ -74,7 +81,7 @@ JOINEDUP = "JoinedUp record"
 RESTRICTED = "JoinedUp record (restricted)"
 
 
-def _page(queryset: QuerySet[Any], number: Any) -> Page[Any]:
+def _page(queryset: QuerySet[Any] | list[Any], number: Any) -> Page[Any]:
     return Paginator(queryset, PAGE_SIZE).get_page(number)
 
 
@@ -82,7 +89,7 @@ def _require_overview_reader(actor: Actor) -> None:
     user = actor.user
     if user is None:
         return
-    if not (user.is_system_admin or user.has_any_role(OVERVIEW_ROLES)):
+    if not user.has_any_role(OVERVIEW_ROLES):
         raise PermissionDenied("Only data officers and performance analysts see data matching.")
 
 
@@ -146,14 +153,26 @@ def sending_organisations(*, actor: Actor) -> QuerySet[Organisation]:
     return Organisation.objects.active().order_by("name")
 
 
-def current_agreements(*, actor: Actor) -> QuerySet[SharingAgreement]:
-    require_data_officer(actor)
+def _current(prefix: str = "") -> Q:
+    """A sharing agreement in force today (``sharing.policy``: started, not ended, not
+    archived); ``prefix`` reaches it through a relation (``"agreement__"``)."""
     today = timezone.localdate()
+    return Q(**{f"{prefix}archived_on__isnull": True, f"{prefix}starts_on__lte": today}) & (
+        Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": today})
+    )
+
+
+def current_agreements(*, actor: Actor) -> QuerySet[SharingAgreement]:
+    """The agreements in force today that the actor's organisation is party to: the only ones
+    an extract may be loaded under by them."""
+    require_data_officer(actor)
+    if actor.organisation_id is None:
+        return SharingAgreement.objects.none()
     return (
-        SharingAgreement.objects.filter(archived_on__isnull=True, starts_on__lte=today)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        SharingAgreement.objects.filter(_current(), parties=actor.organisation_id)
         .prefetch_related("parties")
         .order_by("name")
+        .distinct()
     )
 
 
@@ -168,10 +187,36 @@ def organisation_for_load(*, actor: Actor, organisation_id: Any) -> Organisation
 def agreement_for_load(*, actor: Actor, agreement_id: Any) -> SharingAgreement | None:
     if not agreement_id:
         return None
+    require_data_officer(actor)
     try:
-        return current_agreements(actor=actor).get(pk=agreement_id)
-    except (SharingAgreement.DoesNotExist, ValueError) as exc:
+        # Any agreement in force: :func:`load_refusal` then says whether it names both.
+        return SharingAgreement.objects.filter(_current()).get(pk=agreement_id)
+    except (SharingAgreement.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404("No such sharing agreement.") from exc
+
+
+def load_refusal(
+    *, actor: Actor, organisation: Organisation, agreement: SharingAgreement | None
+) -> str:
+    """Why the actor may not load an extract sent by ``organisation`` under ``agreement``, or
+    "" when they may: their own organisation's extracts always (with a lawful basis); another
+    organisation's only under an agreement in force today naming both organisations."""
+    require_data_officer(actor)
+    if actor.organisation_id is not None and organisation.pk == actor.organisation_id:
+        return ""
+    if agreement is None:
+        return (
+            f"Choose the current sharing agreement between your organisation and "
+            f"{organisation.name}"
+        )
+    both = (
+        SharingAgreement.objects.filter(_current(), pk=agreement.pk, parties=actor.organisation_id)
+        .filter(parties=organisation.pk)
+        .exists()
+    )
+    if actor.organisation_id is None or not both:
+        return f"{agreement.name} is not a current agreement between your organisation and {organisation.name}"
+    return ""
 
 
 def saved_mappings(*, actor: Actor, organisation: Organisation, source_kind: str) -> list[Any]:
@@ -241,23 +286,133 @@ def run_options(*, actor: Actor) -> RunOptions:
 # ----------------------------------------------------------------------------- review queue
 
 
-def review_run() -> LinkageRun | None:
-    """The run whose pairs are reviewed: the newest that finished."""
+def _succeeded() -> QuerySet[LinkageRun]:
     return (
         LinkageRun.objects.filter(status=LinkageRun.Status.SUCCEEDED)
         .defer(*HEAVY_RUN_FIELDS)
         .order_by("-finished_on", "-requested_on")
-        .first()
     )
 
 
-def _waiting(run: LinkageRun | None = None) -> QuerySet[CandidatePair]:
-    run = run or review_run()
-    if run is None:
+def review_run() -> LinkageRun | None:
+    """The newest run that finished (the queue's pairs come from it and the runs before it
+    back to the newest full run: :func:`review_runs`)."""
+    return _succeeded().first()
+
+
+def review_runs() -> list[LinkageRun]:
+    """The runs whose pairs are reviewed, newest first: the newest full run that finished and
+    every run that finished after it (the incremental runs since, which scored only new
+    records). Without a full run, the newest run that finished."""
+    runs = list(_succeeded())
+    for index, run in enumerate(runs):
+        if run.kind == LinkageRun.Kind.FULL:
+            return runs[: index + 1]
+    return runs[:1]
+
+
+def _waiting(runs: list[LinkageRun] | None = None) -> QuerySet[CandidatePair]:
+    """The undecided pairs of the review runs, each pair of records once (its newest score),
+    highest weight first."""
+    runs = review_runs() if runs is None else runs
+    if not runs:
         return CandidatePair.objects.none()
-    return CandidatePair.objects.filter(run=run, decision__isnull=True).order_by(
-        "-match_weight", "id"
+    newer = CandidatePair.objects.filter(
+        run__in=runs,
+        left_key=OuterRef("left_key"),
+        right_key=OuterRef("right_key"),
+    ).filter(
+        Q(run__finished_on__gt=OuterRef("run__finished_on"))
+        | Q(run__finished_on=OuterRef("run__finished_on"), pk__gt=OuterRef("pk"))
     )
+    decided = PairDecision.objects.filter(
+        left_key=OuterRef("left_key"), right_key=OuterRef("right_key")
+    )
+    return (
+        CandidatePair.objects.filter(run__in=runs, decision__isnull=True)
+        .exclude(Exists(newer))
+        .exclude(Exists(decided))
+        .order_by("-match_weight", "id")
+    )
+
+
+# ----------------------------------------------------------------------------- who may see what
+
+
+@dataclass(frozen=True)
+class RecordAccess:
+    """What the actor's organisation may see of agency extracts (see the module)."""
+
+    organisation_id: uuid.UUID | None
+    #: The agreements in force today that name the organisation among their parties.
+    agreements: frozenset[uuid.UUID]
+
+    def basis(self, organisation_id: Any, agreement_id: Any) -> str:
+        """``own_organisation``, ``lawful_basis`` or ``""`` (may not see) for a record of an
+        extract sent by ``organisation_id`` under ``agreement_id``."""
+        if self.organisation_id is None:
+            return ""
+        if organisation_id == self.organisation_id:
+            return "own_organisation"
+        if agreement_id is not None and agreement_id in self.agreements:
+            return "lawful_basis"
+        return ""
+
+    def basis_for(self, extract: Extract) -> str:
+        return self.basis(extract.organisation_id, extract.agreement_id)
+
+
+def record_access(*, actor: Actor) -> RecordAccess:
+    """One query: the current agreements the actor's organisation is party to."""
+    org = actor.organisation_id
+    user = actor.user
+    if org is None or user is None or not user.is_active:
+        return RecordAccess(organisation_id=None, agreements=frozenset())
+    return RecordAccess(
+        organisation_id=org,
+        agreements=frozenset(
+            SharingAgreement.objects.filter(_current(), parties=org).values_list("pk", flat=True)
+        ),
+    )
+
+
+CHUNK = 2000
+
+
+def _visible_keys(actor: Actor, keys: Iterable[str]) -> set[str]:
+    """Of ``keys``, those whose record the actor may see: an extract record of an extract
+    their organisation may see, or a JoinedUp person the policy lets them identify. A record
+    no longer held is not visible. A fixed number of queries per 2,000 keys."""
+    from joinedup.people.models import Person
+
+    keys = set(keys)
+    allowed = record_access(actor=actor)
+    visible: set[str] = set()
+    record_ids = sorted(int(k[1:]) for k in keys if k.startswith("r") and k[1:].isdigit())
+    person_ids = sorted(
+        {p for k in keys if k.startswith("p") and (p := _uuid_or_none(k[1:]))}, key=str
+    )
+    for start in range(0, len(record_ids), CHUNK):
+        for row in ExtractRecord.objects.filter(pk__in=record_ids[start : start + CHUNK]).values(
+            "pk", "extract__organisation_id", "extract__agreement_id"
+        ):
+            if allowed.basis(row["extract__organisation_id"], row["extract__agreement_id"]):
+                visible.add(record_key(row["pk"]))
+    for start in range(0, len(person_ids), CHUNK):
+        people = Person.objects.filter(pk__in=person_ids[start : start + CHUNK]).only(
+            "pk", "registered_by"
+        )
+        for person_id, access in access_to_people(actor=actor, people=people).items():
+            if access.allows(IDENTITY):
+                visible.add(person_key(person_id))
+    return visible
+
+
+def _decidable(actor: Actor, pairs: QuerySet[CandidatePair]) -> list[int]:
+    """The ids of ``pairs`` (in their order) whose two records the actor may both see."""
+    rows = list(pairs.values_list("pk", "left_key", "right_key"))
+    visible = _visible_keys(actor, (k for _, left, right in rows for k in (left, right)))
+    return [pk for pk, left, right in rows if left in visible and right in visible]
 
 
 @dataclass
@@ -321,17 +476,19 @@ class ReviewQueue:
 
 
 def review_queue(*, actor: Actor, page: Any) -> ReviewQueue:
-    """The newest finished run's pairs that no one has decided, highest weight first: where
-    each record came from, never its fields."""
+    """The pairs no one has decided of the newest full run and the runs since (each pair
+    once, its newest score), highest weight first, that the actor may decide (both records
+    visible to their organisation): where each record came from, never its fields."""
     require_data_officer(actor)
-    run = review_run()
-    if run is None:
+    runs = review_runs()
+    if not runs:
         return ReviewQueue(run=None, page=None, items=[], waiting=0)
-    shown = _page(_waiting(run), page)
-    pairs: list[CandidatePair] = list(shown.object_list)
+    shown = _page(_decidable(actor, _waiting(runs)), page)
+    found = CandidatePair.objects.in_bulk(list(shown.object_list))
+    pairs: list[CandidatePair] = [found[pk] for pk in shown.object_list if pk in found]
     sources = _sources(k for p in pairs for k in (p.left_key, p.right_key))
     return ReviewQueue(
-        run=run,
+        run=runs[0],
         page=shown,
         items=[
             QueueItem(pair=p, left=sources[p.left_key], right=sources[p.right_key]) for p in pairs
@@ -341,9 +498,10 @@ def review_queue(*, actor: Actor, page: Any) -> ReviewQueue:
 
 
 def next_pair(*, actor: Actor) -> CandidatePair | None:
-    """The next pair waiting for review (the highest weight)."""
+    """The next pair waiting for review that the actor may decide (the highest weight)."""
     require_data_officer(actor)
-    return _waiting().first()
+    ids = _decidable(actor, _waiting())
+    return CandidatePair.objects.filter(pk=ids[0]).first() if ids else None
 
 
 # ----------------------------------------------------------------------------- reading records
@@ -380,62 +538,64 @@ def _people(actor: Actor, ids: Iterable[Any]) -> tuple[dict[Any, Person], dict[A
     return people, access_to_people(actor=actor, people=people.values())
 
 
-def _basis(*, shows_records: bool, access: PersonAccess | None, shows_person: bool) -> str:
-    """The basis to record (see the module): the most exceptional of those that applied."""
-    bases: list[str] = []
-    if shows_records:
-        bases.append("lawful_basis")
-    if shows_person and access is not None:
-        decision = access.decide(IDENTITY)
-        if decision.allowed:
-            bases.append(decision.basis.value)
-    for basis in BASIS_ORDER:
-        if basis in bases:
-            return basis
-    return "restricted" if access is not None else ""
+def _most_exceptional(bases: Iterable[str]) -> str:
+    found = set(bases)
+    return next((basis for basis in BASIS_ORDER if basis in found), "")
+
+
+def _shown_basis_text(extract: Extract) -> str:
+    return extract.lawful_basis or f"Sharing agreement {extract.agreement}"
 
 
 def _audit(
     *,
     actor: Actor,
+    allowed: RecordAccess,
     records: list[ExtractRecord],
-    people: Iterable[Any],
     shown_people: dict[Any, PersonAccess],
     detail: dict[str, Any],
 ) -> None:
-    """Record what a page showed, one event per JoinedUp person it is about (see the module).
-    Called inside the caller's transaction, last, so nothing is returned unless written."""
-    extracts = sorted({r.extract.reference for r in records})
-    bases = sorted(
-        {r.extract.lawful_basis or f"Sharing agreement {r.extract.agreement}" for r in records}
-    )
+    """Record what a page showed (see the module): ``records`` are the records whose fields
+    were shown (each with its ``linked_person`` loaded), ``shown_people`` the JoinedUp people
+    whose own details were shown, with what the policy allowed. Called inside the caller's
+    transaction, last, so nothing is returned unless written."""
     detail = {
         **detail,
         "records": sorted(record_key(r.pk) for r in records),
-        "extracts": extracts,
-        "lawful basis": [b[:200] for b in bases],
+        "extracts": sorted({r.extract.reference for r in records}),
+        "lawful basis": [b[:200] for b in sorted({_shown_basis_text(r.extract) for r in records})],
     }
-    about = sorted({uuid.UUID(str(p)) for p in people if p}, key=str)
+    bases: dict[Any, list[str]] = {}
+    unlinked: list[str] = []
+    for r in records:
+        basis = allowed.basis_for(r.extract)
+        person_id = r.linked_person.person_id if r.linked_person_id and r.linked_person else None
+        if person_id is None:
+            unlinked.append(basis)
+        else:
+            bases.setdefault(person_id, []).append(basis)
+    for person_id, access in shown_people.items():
+        basis, _ = access.audit_basis([IDENTITY])
+        if basis in BASIS_ORDER:  # the policy allowed it
+            bases.setdefault(person_id, []).append(basis)
     entries = [
         AuditEntry(
-            person_id=person_id,
+            person_id=uuid.UUID(str(person_id)),
             categories=[IDENTITY],
-            basis=_basis(
-                shows_records=bool(records),
-                access=shown_people.get(person_id),
-                shows_person=person_id in shown_people,
-            ),
+            basis=_most_exceptional(found),
             detail=detail,
         )
-        for person_id in about
-    ] or [
-        AuditEntry(
-            person_id=None,
-            categories=[IDENTITY] if records else [],
-            basis="lawful_basis" if records else "",
-            detail=detail,
-        )
+        for person_id, found in sorted(bases.items(), key=lambda item: str(item[0]))
     ]
+    if unlinked or not entries:
+        entries.append(
+            AuditEntry(
+                person_id=None,
+                categories=[IDENTITY] if unlinked else [],
+                basis=_most_exceptional(unlinked),
+                detail=detail,
+            )
+        )
     record_events(actor=actor, action="view", entries=entries)
 
 
@@ -446,6 +606,8 @@ class Side:
     key: str
     heading: str
     values: dict[str, str]
+    #: Shown without its values: not shared with the actor's organisation, or a JoinedUp
+    #: person the policy gives it no basis for.
     restricted: bool = False
     missing: bool = False
     record: ExtractRecord | None = None
@@ -453,6 +615,12 @@ class Side:
     linked_person: LinkedPerson | None = None
     #: The lawful basis (or agreement) the agency shared the record under.
     basis_text: str = ""
+    #: Why a restricted record is not shown.
+    note: str = ""
+
+    @property
+    def visible(self) -> bool:
+        return not (self.restricted or self.missing)
 
 
 @dataclass
@@ -556,10 +724,16 @@ class PairView:
     comparisons: list[Comparison]
     decision: PairDecision | None
     extra_weights: dict[str, float] = field(default_factory=dict)
+    #: A record is not shown, so neither are the per-field weights, and no decision is taken.
+    weights_hidden: bool = False
 
     @property
     def sides(self) -> tuple[Side, Side]:
         return (self.left, self.right)
+
+
+def not_shared(organisation: str) -> str:
+    return f"A record held by {organisation} (not shared with your organisation)"
 
 
 def _side(
@@ -567,32 +741,43 @@ def _side(
     records: dict[str, ExtractRecord],
     people: dict[Any, Person],
     access: dict[Any, PersonAccess],
+    allowed: RecordAccess,
 ) -> Side:
     if key.startswith("r"):
         record = records.get(key)
         if record is None:
             return Side(key=key, heading="A record no longer held", values={}, missing=True)
         extract = record.extract
+        if not allowed.basis_for(extract):
+            return Side(
+                key=key,
+                heading=not_shared(extract.organisation.name),
+                values={},
+                restricted=True,
+                note="The organisation that sent this extract has not shared it with yours.",
+            )
         return Side(
             key=key,
             heading=extract.organisation.name,
             values=_record_values(record),
             record=record,
             linked_person=record.linked_person,
-            basis_text=extract.lawful_basis or f"Sharing agreement {extract.agreement}",
+            basis_text=_shown_basis_text(extract),
         )
     person_id = _uuid_or_none(key[1:])
     person = people.get(person_id)
     if person is None:
         return Side(key=key, heading="A JoinedUp record no longer held", values={}, missing=True)
-    allowed = access[person.pk].allows(IDENTITY)
-    return Side(
-        key=key,
-        heading=JOINEDUP if allowed else RESTRICTED,
-        values=_person_values(person) if allowed else {},
-        restricted=not allowed,
-        person=person,
-    )
+    if not access[person.pk].allows(IDENTITY):
+        return Side(
+            key=key,
+            heading=RESTRICTED,
+            values={},
+            restricted=True,
+            note="Your organisation has no basis to see this person’s details on JoinedUp’s "
+            "shared record.",
+        )
+    return Side(key=key, heading=JOINEDUP, values=_person_values(person), person=person)
 
 
 def _uuid_or_none(value: str) -> uuid.UUID | None:
@@ -603,7 +788,9 @@ def _uuid_or_none(value: str) -> uuid.UUID | None:
 
 
 def pair_for_review(*, actor: Actor, pair_id: int) -> PairView:
-    """Both records of a pair side by side with each field's match weight; audited."""
+    """Both records of a pair side by side with each field's match weight; audited. A record
+    the actor's organisation may not see is shown without its values, and then the pair's
+    per-field weights are hidden too (``weights_hidden``) and it may not be decided."""
     require_data_officer(actor)
     try:
         pair = (
@@ -613,6 +800,7 @@ def pair_for_review(*, actor: Actor, pair_id: int) -> PairView:
         )
     except CandidatePair.DoesNotExist as exc:
         raise Http404("No such pair.") from exc
+    allowed = record_access(actor=actor)
     keys = (pair.left_key, pair.right_key)
     record_ids = [int(k[1:]) for k in keys if k.startswith("r") and k[1:].isdigit()]
     records = {
@@ -622,26 +810,31 @@ def pair_for_review(*, actor: Actor, pair_id: int) -> PairView:
         ).filter(pk__in=record_ids)
     }
     person_ids = [_uuid_or_none(k[1:]) for k in keys if k.startswith("p")]
-    linked_to = [r.linked_person.person_id for r in records.values() if r.linked_person]
-    people, access = _people(actor, [*person_ids, *linked_to])
+    people, access = _people(actor, person_ids)
     clusters = {
         lp.person_id: lp
         for lp in LinkedPerson.objects.filter(
             person_id__in=[p for p in person_ids if p], status=LinkedPerson.Status.ACTIVE
         )
     }
-    left, right = (_side(k, records, people, access) for k in keys)
+    left, right = (_side(k, records, people, access, allowed) for k in keys)
     for side in (left, right):
         if side.person is not None:
             side.linked_person = clusters.get(side.person.pk)
+    hidden = not (left.visible and right.visible)
     comparisons, extra = _comparisons(pair.field_weights or {}, left.values, right.values)
-    shown = {p.pk: access[p.pk] for side in (left, right) if (p := side.person) is not None}
+    if hidden:
+        for comparison in comparisons:
+            comparison.weight = None
+        extra = {}
+    shown_records = [side.record for side in (left, right) if side.record is not None]
+    shown_people = {p.pk: access[p.pk] for side in (left, right) if (p := side.person)}
     with transaction.atomic():
         _audit(
             actor=actor,
-            records=list(records.values()),
-            people=[*(p for p in person_ids if p in people), *linked_to],
-            shown_people=shown,
+            allowed=allowed,
+            records=shown_records,
+            shown_people=shown_people,
             detail={
                 "page": "review pair",
                 "pair": pair.pk,
@@ -657,6 +850,7 @@ def pair_for_review(*, actor: Actor, pair_id: int) -> PairView:
         comparisons=comparisons,
         decision=pair.decision,
         extra_weights=extra,
+        weights_hidden=hidden,
     )
 
 
@@ -668,11 +862,16 @@ def _number(value: Any) -> float | None:
 
 
 def pair_for_decision(*, actor: Actor, pair_id: int) -> CandidatePair:
+    """A pair the actor may decide: one whose two records their organisation may both see
+    (404 otherwise, as for a pair that does not exist)."""
     require_data_officer(actor)
     try:
-        return CandidatePair.objects.get(pk=pair_id)
+        pair = CandidatePair.objects.get(pk=pair_id)
     except CandidatePair.DoesNotExist as exc:
         raise Http404("No such pair.") from exc
+    if not {pair.left_key, pair.right_key} <= _visible_keys(actor, (pair.left_key, pair.right_key)):
+        raise Http404("No such pair.")
+    return pair
 
 
 # ----------------------------------------------------------------------------- linked people
@@ -681,21 +880,27 @@ def pair_for_decision(*, actor: Actor, pair_id: int) -> CandidatePair:
 @dataclass
 class LinkedPersonView:
     linked_person: LinkedPerson
+    #: The records the actor's organisation may see, with their fields.
     records: list[ExtractRecord]
     #: The JoinedUp person in the cluster, and whether the actor may see who they are.
     person: Person | None
     person_allowed: bool
     changes: list[ClusterChange]
     absorbed: list[LinkedPerson]
+    #: The other records, as "A record held by <organisation> (not shared …)", no fields.
+    not_shared: list[str] = field(default_factory=list)
+    #: The agencies holding any of the records.
+    agency_names: list[str] = field(default_factory=list)
 
     @property
     def agencies(self) -> list[str]:
-        return sorted({r.extract.organisation.name for r in self.records})
+        return self.agency_names or sorted({r.extract.organisation.name for r in self.records})
 
 
 def linked_person(*, actor: Actor, linked_person_id: Any) -> LinkedPersonView:
-    """A linked person with their records, their JoinedUp person (the name only if the policy
-    allows) and their merges and splits; audited."""
+    """A linked person with the records the actor's organisation may see (the others by their
+    holder only), their JoinedUp person (the name only if the policy allows) and their merges
+    and splits; audited."""
     require_data_officer(actor)
     try:
         found = (
@@ -705,31 +910,40 @@ def linked_person(*, actor: Actor, linked_person_id: Any) -> LinkedPersonView:
         )
     except (LinkedPerson.DoesNotExist, ValueError) as exc:
         raise Http404("No such linked person.") from exc
-    records = list(
+    allowed = record_access(actor=actor)
+    every = list(
         found.records.select_related("extract__organisation", "extract__agreement").order_by(
             "-extract__extract_date", "extract__reference", "row_number"
         )
     )
+    for r in every:
+        r.linked_person = found
+    records = [r for r in every if allowed.basis_for(r.extract)]
+    hidden = [not_shared(r.extract.organisation.name) for r in every if r not in records]
     people, access = _people(actor, [found.person_id])
     person = people.get(found.person_id) if found.person_id else None
-    allowed = person is not None and access[person.pk].allows(IDENTITY)
+    allowed_person = person is not None and access[person.pk].allows(IDENTITY)
     changes = list(_changes().filter(Q(person=found) | Q(other=found)))
     absorbed = list(LinkedPerson.objects.filter(merged_into=found).order_by("reference"))
     with transaction.atomic():
         _audit(
             actor=actor,
+            allowed=allowed,
             records=records,
-            people=[found.person_id] if person is not None else [],
-            shown_people={person.pk: access[person.pk]} if person is not None else {},
+            shown_people={person.pk: access[person.pk]}
+            if person is not None and allowed_person
+            else {},
             detail={"page": "linked person", "linked person": found.reference},
         )
     return LinkedPersonView(
         linked_person=found,
         records=records,
         person=person,
-        person_allowed=allowed,
+        person_allowed=allowed_person,
         changes=changes,
         absorbed=absorbed,
+        not_shared=hidden,
+        agency_names=sorted({r.extract.organisation.name for r in every}),
     )
 
 

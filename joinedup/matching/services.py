@@ -181,7 +181,10 @@ def load_extract(
     today = timezone.localdate()
     if extract_date > today:
         errors["extract_date"] = "The extract date must be today or in the past"
-    for_another = actor.organisation_id is not None and organisation.pk != actor.organisation_id
+    # Only the system itself (a command run by an operator) loads for anyone without one.
+    for_another = actor.user is not None and (
+        actor.organisation_id is None or organisation.pk != actor.organisation_id
+    )
     if for_another and (
         agreement is None
         or not agreement_covers(agreement, [organisation.pk, actor.organisation_id], today)

@@ -2,9 +2,10 @@
 clerical review queue, linked people and their merges and splits. Views call selectors and
 services only (rule 1); the selectors check the role and audit every read of a record.
 
-Data and insight officers (and system admins) use every page; performance analysts see the
-overview's counts only. A data officer of any partner sees every partner's extracts: the
-matching is a partnership function under the sharing agreement (see ``selectors``).
+Data and insight officers use every page; performance analysts see the overview's counts
+only; system admins see none of it. The extracts list and the runs are the partnership's, but
+a record's fields are shown only to officers of an organisation that may see them: its own
+extracts, or extracts shared under a current agreement it is party to (see ``selectors``).
 
 **Keeping the uploaded file between the two steps of "Load an extract".** Step 1 checks the
 file (CSV or XLSX by name and first bytes, at most 50 MB, a readable header row) and, unless
@@ -52,8 +53,9 @@ from .extracts import ExtractFormatError, header_of, sha256_of
 from .forms import ColumnMappingForm, DecisionForm, ExtractUploadForm, RunForm
 from .models import ClusterChange, PairDecision, SourceKind
 
-MATCHING_STAFF = staff_with_roles(Role.DATA_OFFICER, Role.SYSTEM_ADMIN)
-MATCHING_READERS = staff_with_roles(Role.DATA_OFFICER, Role.PERFORMANCE_ANALYST, Role.SYSTEM_ADMIN)
+#: System admins run the system, not the matching: they see no agency records (deny by default).
+MATCHING_STAFF = staff_with_roles(Role.DATA_OFFICER)
+MATCHING_READERS = staff_with_roles(Role.DATA_OFFICER, Role.PERFORMANCE_ANALYST)
 
 UPLOAD_FOLDER = "matching-uploads"
 UPLOAD_SESSION_KEY = "matching_upload"
@@ -118,7 +120,7 @@ def _discard_upload(request: HttpRequest) -> None:
 
 def _is_officer(request: HttpRequest) -> bool:
     user: Any = request.user
-    return bool(user.is_system_admin or user.has_role(Role.DATA_OFFICER))
+    return bool(user.has_role(Role.DATA_OFFICER))
 
 
 def _insight_url() -> str:
@@ -161,6 +163,7 @@ def load_extract(request: HttpRequest) -> HttpResponse:
         request.FILES if posted else None,
         organisations=selectors.sending_organisations(actor=actor),
         agreements=selectors.current_agreements(actor=actor),
+        own_organisation_id=actor.organisation_id,
     )
     already = None
     if posted and form.is_valid():
@@ -220,6 +223,12 @@ def load_columns(request: HttpRequest) -> HttpResponse:
         actor=actor, organisation_id=pending["organisation"]
     )
     agreement = selectors.agreement_for_load(actor=actor, agreement_id=pending["agreement"])
+    refusal = selectors.load_refusal(actor=actor, organisation=organisation, agreement=agreement)
+    if refusal:
+        # Checked again: the agreement may have ended since step 1.
+        _discard_upload(request)
+        messages.error(request, f"{refusal}. Upload the extract again.")
+        return redirect("matching:load")
     kind = SourceKind(pending["source_kind"])
     mappings = selectors.saved_mappings(actor=actor, organisation=organisation, source_kind=kind)
     form = ColumnMappingForm(
@@ -359,8 +368,10 @@ def pair_detail(request: HttpRequest, pair: int) -> HttpResponse:
     """Two records side by side with each field's match weight; the decision, then the next."""
     actor = Actor.from_request(request)
     form = DecisionForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        # Only a pair whose two records the officer may see is decided (404 otherwise).
         candidate = selectors.pair_for_decision(actor=actor, pair_id=pair)
+    if request.method == "POST" and form.is_valid():
         try:
             services.decide_pair(
                 actor=actor,

@@ -21,6 +21,7 @@ from joinedup.demo import matching as demo_matching
 from joinedup.demo.context import DemoContext
 from joinedup.demo.matching import (
     AGENCIES,
+    AGREEMENT_NAME,
     DATA_OFFICER,
     HOT_MIN,
     PRELOADED,
@@ -44,6 +45,7 @@ from joinedup.matching.models import (
 )
 from joinedup.matching.synthetic import AGENCY_COLUMNS, AGENCY_ID_COLUMNS
 from joinedup.people.models import Person
+from joinedup.sharing.models import SharingAgreement
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +80,7 @@ def _load_walkthrough(folder: Path, organisations: dict[str, Organisation]) -> L
             mapping=ColumnMapping.objects.get(organisation=organisation, source_kind=agency.kind),
             extract_date=timezone.localdate() - timedelta(days=1),
             lawful_basis=agency.lawful_basis,
+            agreement=SharingAgreement.objects.get(name=AGREEMENT_NAME),
         )
         assert result.extract is not None and not result.already_loaded
     run = LinkageRun.objects.create(kind=LinkageRun.Kind.FULL, requested_by=actor.user)
@@ -123,6 +126,22 @@ def test_the_files_once_loaded_give_a_handful_known_to_four_agencies(tmp_path: P
     guide = (tmp_path / "README.txt").read_text()
     assert DATA_OFFICER in guide and "Northvale Police" in guide
     assert all(agency.lawful_basis in guide for agency in AGENCIES)
+    assert f"Agreement:    {AGREEMENT_NAME}" in guide
+
+    # The agreement the files are loaded under: current, between every organisation of the
+    # demo (the police and the hospital trust too), and the pre-loaded extract's.
+    agreement = SharingAgreement.objects.get(name=AGREEMENT_NAME)
+    today = timezone.localdate()
+    assert agreement.starts_on <= today and (
+        agreement.ends_on is None or agreement.ends_on >= today
+    )
+    assert agreement.archived_on is None
+    assert set(agreement.parties.all()) == set(organisations.values())
+    assert {"Northvale Police", "Northvale Hospitals NHS Trust"} <= {
+        o.name for o in agreement.parties.all()
+    }
+    assert "identity_contact" in {c.code for c in agreement.categories.all()}
+    assert Extract.objects.get(source_kind="council_tax").agreement == agreement
 
     run = _load_walkthrough(tmp_path, organisations)
     assert run.status == LinkageRun.Status.SUCCEEDED, run.error

@@ -15,16 +15,18 @@ import io
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from joinedup.accounts.models import User
 from joinedup.accounts.roles import Role
 from joinedup.matching import services
 from joinedup.matching.models import ColumnMapping, Extract, SourceKind
+from joinedup.sharing.models import SharingAgreement
 
 from ..conftest import actor_for, client_for
 from ..factories import OrganisationFactory, UserFactory
@@ -295,6 +297,7 @@ def load(
     signals: Mapping[str, str] | None = None,
     name: str = "extract.csv",
     extract_date: date | None = None,
+    agreement: SharingAgreement | None = None,
 ) -> Extract:
     """Save a mapping and load an extract through the services, as a data officer."""
     actor = actor_for(user)
@@ -315,9 +318,30 @@ def load(
         mapping=mapping,
         extract_date=extract_date or date(2026, 1, 5),
         lawful_basis=LAWFUL_BASIS,
+        agreement=agreement,
     )
     assert result.extract is not None
     return result.extract
+
+
+def make_agreement(
+    *parties: Any, name: str = "Northvale data matching agreement", **dates: Any
+) -> SharingAgreement:
+    """A sharing agreement between ``parties``, current unless ``dates`` say otherwise."""
+    agreement = SharingAgreement.objects.create(
+        name=name,
+        purpose="Matching the partners' extracts to find people known to several agencies.",
+        starts_on=dates.pop("starts_on", timezone.localdate() - timedelta(days=365)),
+        **dates,
+    )
+    agreement.parties.set(parties)
+    return agreement
+
+
+@pytest.fixture
+def matching_agreement(council, police) -> SharingAgreement:  # type: ignore[no-untyped-def]
+    """The council and the police's current agreement: the police extract is shared under it."""
+    return make_agreement(council, police)
 
 
 @pytest.fixture
@@ -335,7 +359,8 @@ def council_extract(data_officer, council) -> Extract:  # type: ignore[no-untype
 
 
 @pytest.fixture
-def police_extract(data_officer, police) -> Extract:  # type: ignore[no-untyped-def]
+def police_extract(data_officer, police, matching_agreement) -> Extract:  # type: ignore[no-untyped-def]
+    """Loaded by the council's data officer in the police's name, under the agreement."""
     return load(
         data_officer,
         police,
@@ -344,6 +369,7 @@ def police_extract(data_officer, police) -> Extract:  # type: ignore[no-untyped-
         fields=POLICE_FIELDS,
         id_column="Nominal ID",
         name="police.csv",
+        agreement=matching_agreement,
     )
 
 

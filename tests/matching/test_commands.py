@@ -125,7 +125,11 @@ class TestImportAndRun:
         assert not ExtractRecord.objects.filter(linked_person__isnull=True).exists()
 
     def test_a_file_with_bad_rows_is_refused_whole(self, tmp_path: Path, council) -> None:
-        rows = [*ROWS[:3], ("", "No", "Id", "01/01/1990", "NV1 2AB", "x"), ("B9", "", "", "", "", "")]
+        rows = [
+            *ROWS[:3],
+            ("", "No", "Id", "01/01/1990", "NV1 2AB", "x"),
+            ("B9", "", "", "", "", ""),
+        ]
         source = write(tmp_path / "bad.csv", rows)
         err = StringIO()
         with pytest.raises(CommandError, match="2 problem"):

@@ -632,9 +632,15 @@ class TestReferral:
             "health",
             signals={"housing": {"rent_arrears": 1240.0}},
         )
-        # The most complete record gives the referral its identity details.
+        # The most complete record the council may see gives the referral its identity
+        # details: the police's, shared with the council under the matching agreement.
+        from .conftest import make_agreement
+
+        shared = data.extract("police", timezone.localdate())
+        shared.agreement = make_agreement(council, shared.organisation)
+        shared.save(update_fields=["agreement"])
         data.record(
-            data.extract("police", timezone.localdate()),
+            shared,
             linked,
             first_name="Alex",
             surname="O'Neill",
@@ -690,6 +696,30 @@ class TestReferral:
         )
         assert (person.given_name, person.family_name) == ("Alex", "O'Neill")
         assert person.registered_by == council
+
+    def test_a_record_not_shared_with_the_officer_gives_the_referral_nothing(
+        self, data, officer, council
+    ) -> None:  # type: ignore[no-untyped-def]
+        linked = data.person("council", "housing", "police", "health")
+        data.record(
+            data.extract("police", timezone.localdate()),  # no agreement with the council
+            linked,
+            first_name="Alex",
+            surname="O'Neill",
+            date_of_birth="04/11/1990",
+            email="alex@example.com",
+        )
+        from joinedup.matching.insight import refer_for_triage
+
+        referral = refer_for_triage(
+            actor=actor_for(officer),
+            linked_person=linked,
+            to_organisation=council,
+            lawful_basis=BASIS,
+            reason="Known to four agencies.",
+        ).referral
+        assert "O'Neill" not in (referral.family_name, referral.given_name)
+        assert referral.email != "alex@example.com"
 
     def test_triage_matches_an_unseen_record_only_with_its_own_basis(
         self, data, officer, council, council_worker, cab_adviser
@@ -804,6 +834,36 @@ class TestReferral:
         )
         second = refer(officer, linked, council)
         assert second.pk != first.pk and InsightReferral.objects.count() == 2
+
+    def test_a_referral_for_an_id_merged_into_this_one_is_still_open(
+        self, data, officer, council
+    ) -> None:  # type: ignore[no-untyped-def]
+        """A was referred, then merged (through another) into B: B may not be referred
+        again while A's referral is open."""
+        earlier = data.person("council", "police", "health")
+        survivor = data.person("council", "police", "jobcentre")
+        first = refer(officer, earlier, council)
+        middle = data.person("council", "housing")
+        middle.status = LinkedPerson.Status.MERGED
+        middle.merged_into = survivor
+        middle.save()
+        earlier.status = LinkedPerson.Status.MERGED
+        earlier.merged_into = middle  # merged twice over
+        earlier.save()
+        earlier.records.update(linked_person=survivor)
+        with pytest.raises(ValidationError, match="already referred for triage"):
+            refer(officer, survivor, council)
+        page = client_for(officer).get(
+            reverse("matching:insight_person", args=[survivor.reference])
+        )
+        text = page.content.decode()
+        assert "still open" in text and first.referral.reference in text
+        response = client_for(officer).post(
+            reverse("matching:insight_refer", args=[survivor.reference]),
+            {"to_organisation": str(council.pk), "lawful_basis": BASIS, "reason": "Again."},
+        )
+        assert "already referred for triage" in response.content.decode()
+        assert Referral.objects.count() == 1
 
 
 class TestPersonPage:

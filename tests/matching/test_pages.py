@@ -588,19 +588,28 @@ class TestReview:
         pair = make_pair(review_run, person_key(person.pk), record("N7000").key, 3.0)
         url = reverse("matching:pair", kwargs={"pair": pair.pk})
 
-        # The council registered Jordan Ellis: its data officer may see who they are.
+        # The council registered Jordan Ellis: its data officer may see who they are, and
+        # the police record under the agreement.
         page = html(client_for(data_officer).get(url))
         assert ">JoinedUp record<" in page and "Jordan" in page and "Ellis" in page
-        event = AuditEvent.objects.filter(action="view").latest("sequence")
-        assert event.person_id == person.pk and event.basis == "lawful_basis"
+        events = {
+            e.person_id: e.basis
+            for e in AuditEvent.objects.filter(action="view", actor_id=data_officer.pk)
+        }
+        assert events == {person.pk: "own_organisation", None: "lawful_basis"}
 
-        # The police have no basis for Jordan: the record is restricted.
+        # The police have no basis for Jordan: the record is restricted, without its key, and
+        # the weights are hidden; the pair cannot be decided.
         page = html(client_for(police_data_officer).get(url))
         assert "JoinedUp record (restricted)" in page
         assert "Jordan" not in page and "Ellis" not in page and "jordan.ellis" not in page
-        assert person_key(person.pk) in page
-        event = AuditEvent.objects.filter(action="view").latest("sequence")
-        assert event.person_id == person.pk and event.actor_id == police_data_officer.pk
+        assert person_key(person.pk) not in page and str(person.pk) not in page
+        assert "+6.0" not in page and 'data-testid="not-decidable"' in page
+        events = list(AuditEvent.objects.filter(action="view", actor_id=police_data_officer.pk))
+        assert [(e.person_id, e.basis) for e in events] == [(None, "own_organisation")]
+        assert events[0].detail["records"] == [record("N7000").key]
+        response = client_for(police_data_officer).post(url, {"decision": "match"})
+        assert response.status_code == 404 and not PairDecision.objects.exists()
 
 
 # ----------------------------------------------------------------------------- people and undo
@@ -653,7 +662,8 @@ def test_review_then_run_merges_and_the_merge_is_undone_from_the_person_page(
     assert event.detail["page"] == "linked person"
     assert event.detail["linked person"] == survivor.reference
     assert {left.key, right.key} <= set(event.detail["records"])
-    assert event.basis == "lawful_basis" and event.person_id is None
+    # Only the council's own records: the police's are shared under the agreement.
+    assert event.basis in ("own_organisation", "lawful_basis") and event.person_id is None
 
     # The absorbed person's page says where they went.
     page = html(
