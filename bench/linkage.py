@@ -157,7 +157,9 @@ def plain_link(raw: Any) -> tuple[Any, int]:
         [block_on("first_name", "surname", "date_of_birth")], recall=0.7
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
-    for rule in (block_on("date_of_birth"), block_on("surname")):
+    # The same EM passes as JoinedUp's (blocking on the surname alone would compare every
+    # pair of Smiths: hundreds of millions of pairs at a million records).
+    for rule in (block_on("date_of_birth"), block_on("first_name", "surname")):
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, record_sample_proportion=min(1.0, max(0.05, 200_000 / len(frame)))
         )

@@ -349,8 +349,12 @@ def _model_frame(clean: pd.DataFrame) -> pd.DataFrame:
     # Every nickname group of the first name (worked out once per distinct name).
     from .cleaning import nickname_groups
 
-    groups = {name: nickname_groups(name) for name in frame["first_name"].dropna().unique()}
-    frame["first_name_groups"] = [groups.get(name, []) for name in frame["first_name"]]
+    # Never an empty list, so that the column is always read as a list of text (a name in
+    # no group is its own group; "" stands for no first name, which the null level takes).
+    groups = {
+        name: nickname_groups(name) or [name] for name in frame["first_name"].dropna().unique()
+    }
+    frame["first_name_groups"] = [groups.get(name, [""]) for name in frame["first_name"]]
     return frame
 
 
@@ -427,6 +431,11 @@ def _probability(weight: float) -> float:
 
 def _silence_splink() -> None:
     logging.getLogger("splink").setLevel(logging.ERROR)
+
+
+def _no_pairs() -> pd.DataFrame:
+    columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
+    return pd.DataFrame(columns=[*columns, *(f"mw_{name}" for name in COMPARED_FIELDS)])
 
 
 def _estimate_lambda(linker: Any) -> None:
@@ -522,6 +531,14 @@ def link_incremental(
     thresholds = thresholds or Thresholds()
     tell = progress or (lambda stage, count: None)
     started = time.monotonic()
+    if not len(new):
+        tell("records loaded", 0)
+        return LinkageResult(
+            pairs=_no_pairs(),
+            model=dict(model),
+            tf_tables=dict(tf_tables),
+            figures={"records": 0, "pairs_scored": 0, "seconds": 0.0},
+        )
     api = database_api(backend)
     _silence_splink()
     old = api.register(_model_frame(existing), table_name="existing")

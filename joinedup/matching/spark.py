@@ -35,7 +35,11 @@ def spark_api(master: str | None = None) -> Any:
     from splink import SparkAPI
 
     session = spark_session(master)
+    import atexit
+    import shutil
     import tempfile
 
-    session.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="joinedup-spark-"))
+    checkpoints = tempfile.mkdtemp(prefix="joinedup-spark-")
+    atexit.register(shutil.rmtree, checkpoints, True)
+    session.sparkContext.setCheckpointDir(checkpoints)
     return SparkAPI(spark_session=session, break_lineage_method="persist")

@@ -564,3 +564,16 @@ class TestInterruptedRuns:
         absorbed.refresh_from_db()
         assert absorbed.person_id == person.pk and survivor.person_id is None
         assert all(d.left_key != d.right_key for d in PairDecision.objects.all())
+
+
+def test_an_incremental_run_with_nothing_new_finishes_with_nothing_to_do(
+    officer, two_agencies
+) -> None:
+    """Found in the demo: with no new records the saved model had an empty table to score
+    and the run failed."""
+    run(officer)
+    before = dict(ExtractRecord.objects.values_list("pk", "linked_person_id"))
+    done = run(officer, kind="incremental")
+    assert done.status == "succeeded", done.error
+    assert done.records_loaded == 0 and done.people_created == 0 and done.merges == 0
+    assert dict(ExtractRecord.objects.values_list("pk", "linked_person_id")) == before
