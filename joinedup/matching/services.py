@@ -633,13 +633,22 @@ def _apply(run: LinkageRun, answer: stable_ids.Assignment) -> None:
         for pk in pks:
             to_update.append(ExtractRecord(pk=pk, linked_person_id=uuid.UUID(person)))
     ExtractRecord.objects.bulk_update(to_update, ["linked_person"], batch_size=BATCH)
-    # The JoinedUp person in each cluster (the first, if JoinedUp itself holds duplicates).
-    active = set(answer.person_of.values())
-    LinkedPerson.objects.filter(pk__in=active).exclude(
-        pk__in=[uuid.UUID(p) for p in people]
-    ).update(person=None)
-    for person, person_pk in people.items():
-        LinkedPerson.objects.filter(pk=person).update(person_id=person_pk)
+    # The JoinedUp person in each cluster (the first, if JoinedUp itself holds duplicates):
+    # only the ids whose person changes are written, in batches (no unbounded IN lists).
+    wanted = {uuid.UUID(linked): uuid.UUID(person_pk) for linked, person_pk in people.items()}
+    held = dict(LinkedPerson.objects.filter(person__isnull=False).values_list("pk", "person_id"))
+    cleared = [pk for pk in held if pk not in wanted]
+    for start in range(0, len(cleared), BATCH):
+        LinkedPerson.objects.filter(pk__in=cleared[start : start + BATCH]).update(person=None)
+    LinkedPerson.objects.bulk_update(
+        [
+            LinkedPerson(pk=linked, person_id=person_pk)
+            for linked, person_pk in wanted.items()
+            if held.get(linked) != person_pk
+        ],
+        ["person"],
+        batch_size=BATCH,
+    )
 
 
 def _queue_for_review(
