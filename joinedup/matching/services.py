@@ -30,7 +30,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from joinedup.accounts.roles import Role
-from joinedup.audit.services import record_event
+from joinedup.audit.services import AuditEntry, record_event, record_events
+from joinedup.sharing.categories import IDENTITY
 
 from . import linkage, stable_ids
 from .cleaning import clean_frame
@@ -709,12 +710,45 @@ def decide_pair(
             },
         )
         CandidatePair.objects.filter(left_key=left, right_key=right).update(decision=made)
-        record_event(
+        # SEC-20: the event names each person on the shared record the decision is about, so
+        # it shows on their "who looked" and in a subject access pack.
+        people: list[uuid.UUID | None] = [*shared_record_people([left, right])] or [None]
+        record_events(
             actor=actor,
             action="review",
-            detail={"pair": f"{left} {right}", "decision": decision},
+            entries=[
+                AuditEntry(
+                    person_id=person_id,
+                    categories=[IDENTITY] if person_id else [],
+                    basis="lawful_basis" if person_id else "",
+                    detail={"pair": f"{left} {right}", "decision": decision},
+                )
+                for person_id in people
+            ],
         )
     return made
+
+
+def shared_record_people(keys: Iterable[str]) -> list[uuid.UUID]:
+    """The people on JoinedUp's shared record that these record keys are, or are linked to
+    (``p<uuid>`` keys, and extract records whose linked person has one), in a fixed order."""
+    found: set[uuid.UUID] = set()
+    records: list[int] = []
+    for key in keys:
+        if key.startswith("p"):
+            try:
+                found.add(uuid.UUID(key[1:]))
+            except ValueError:
+                continue
+        elif key.startswith("r") and key[1:].isdigit():
+            records.append(int(key[1:]))
+    if records:
+        found.update(
+            ExtractRecord.objects.filter(
+                pk__in=records, linked_person__person__isnull=False
+            ).values_list("linked_person__person_id", flat=True)
+        )
+    return sorted(found, key=str)
 
 
 def _keep_apart(actor: Actor, lefts: Iterable[str], rights: Iterable[str], note: str) -> None:
@@ -820,14 +854,25 @@ def undo_change(*, actor: Actor, change: ClusterChange) -> ClusterChange:
         ClusterChange.objects.filter(pk=change.pk).update(
             undone_on=timezone.now(), undone_by_id=actor.user_id
         )
-        record_event(
+        people = shared_record_people(change.records) + [
+            pk for pk in (change.person.person_id, change.other.person_id) if pk is not None
+        ]
+        record_events(
             actor=actor,
             action="update",
-            detail={
-                "undo": change.kind,
-                "people": [change.person.reference, change.other.reference],
-                "records": len(change.records),
-            },
+            entries=[
+                AuditEntry(
+                    person_id=person_id,
+                    categories=[IDENTITY] if person_id else [],
+                    basis="lawful_basis" if person_id else "",
+                    detail={
+                        "undo": change.kind,
+                        "people": [change.person.reference, change.other.reference],
+                        "records": len(change.records),
+                    },
+                )
+                for person_id in people
+            ],
         )
     change.refresh_from_db()
     return change

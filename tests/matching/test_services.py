@@ -577,3 +577,27 @@ def test_an_incremental_run_with_nothing_new_finishes_with_nothing_to_do(
     assert done.status == "succeeded", done.error
     assert done.records_loaded == 0 and done.people_created == 0 and done.merges == 0
     assert dict(ExtractRecord.objects.values_list("pk", "linked_person_id")) == before
+
+
+def test_a_review_decision_is_audited_against_the_shared_record_person(
+    officer, person, two_agencies
+) -> None:
+    """SEC-20: deciding about a record linked to someone on the shared record shows on
+    their "who looked" (the event names them)."""
+    from joinedup.matching.models import person_key
+
+    first = run(officer)
+    record = ExtractRecord.objects.get(source_record_id="P5")
+    candidate = CandidatePair.objects.create(
+        run=first,
+        left_key=record.key,
+        right_key=person_key(person.pk),
+        match_weight=-1.0,
+        match_probability=0.33,
+    )
+    before = AuditEvent.objects.order_by("-sequence").first()
+    services.decide_pair(actor=actor_for(officer), candidate=candidate, decision="non_match")
+    assert before is not None
+    (event,) = AuditEvent.objects.filter(sequence__gt=before.sequence)
+    assert event.action == "review" and event.person_id == person.pk
+    assert event.detail["decision"] == "non_match"
