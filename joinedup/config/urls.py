@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("joinedup.outcomes.urls")),
     path("", include("joinedup.cases.urls")),
     path("matching/", include("joinedup.matching.urls")),
+    path("performance/", include("joinedup.performance.urls")),
     path("admin/", admin.site.urls),
 ]
 

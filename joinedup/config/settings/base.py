@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "joinedup.cases",
     "joinedup.outcomes",
     "joinedup.matching",
+    "joinedup.performance",
     "joinedup.demo",
 ]
 
@@ -215,6 +216,12 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     ("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    # Charts: Vega-Lite specs drawn by vega-embed; the interpreter keeps Vega within the CSP
+    # (no eval), so charts draw without 'unsafe-eval'.
+    ("vega", BASE_DIR / "node_modules" / "vega" / "build"),
+    ("vega-lite", BASE_DIR / "node_modules" / "vega-lite" / "build"),
+    ("vega-embed", BASE_DIR / "node_modules" / "vega-embed" / "build"),
+    ("vega-interpreter", BASE_DIR / "node_modules" / "vega-interpreter" / "build"),
     BASE_DIR / "build" / "static",
 ]
 STORAGES = {

@@ -1,0 +1,7 @@
+"""Routes for the performance app's indicators pages (joined into `urls.py`)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
