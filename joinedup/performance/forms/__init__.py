@@ -1,0 +1,1 @@
+"""Performance app forms, one module per part (indicators, reports, measures, dashboard)."""

@@ -1,0 +1,1 @@
+"""Performance app selectors, one module per part (indicators, reports, measures, dashboard)."""

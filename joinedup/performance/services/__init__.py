@@ -1,0 +1,1 @@
+"""Performance app services, one module per part (indicators, reports, measures, dashboard)."""

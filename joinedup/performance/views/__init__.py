@@ -1,0 +1,1 @@
+"""Performance app views, one module per part (indicators, reports, measures, dashboard)."""
