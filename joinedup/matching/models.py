@@ -304,6 +304,8 @@ class CandidatePair(models.Model):
     """A pair scored between the thresholds by a run, waiting for a data officer."""
 
     id = models.BigAutoField(primary_key=True)
+    #: What URLs show (SEC-13): the row id stays a fast integer, the address is unguessable.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="candidates")
     left_key = models.CharField(max_length=40)
     right_key = models.CharField(max_length=40)
@@ -332,6 +334,8 @@ class ClusterChange(models.Model):
         SPLIT = "split", "Split"
 
     id = models.BigAutoField(primary_key=True)
+    #: What URLs show (SEC-13): the row id stays a fast integer, the address is unguessable.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=6, choices=Kind.choices)
     person = models.ForeignKey(LinkedPerson, on_delete=models.PROTECT, related_name="+")
     other = models.ForeignKey(LinkedPerson, on_delete=models.PROTECT, related_name="+")

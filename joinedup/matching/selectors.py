@@ -787,7 +787,7 @@ def _uuid_or_none(value: str) -> uuid.UUID | None:
         return None
 
 
-def pair_for_review(*, actor: Actor, pair_id: int) -> PairView:
+def pair_for_review(*, actor: Actor, pair_id: uuid.UUID) -> PairView:
     """Both records of a pair side by side with each field's match weight; audited. A record
     the actor's organisation may not see is shown without its values, and then the pair's
     per-field weights are hidden too (``weights_hidden``) and it may not be decided."""
@@ -796,7 +796,7 @@ def pair_for_review(*, actor: Actor, pair_id: int) -> PairView:
         pair = (
             CandidatePair.objects.select_related("run", "decision__decided_by")
             .defer(*(f"run__{name}" for name in HEAVY_RUN_FIELDS))
-            .get(pk=pair_id)
+            .get(public_id=pair_id)
         )
     except CandidatePair.DoesNotExist as exc:
         raise Http404("No such pair.") from exc
@@ -837,7 +837,7 @@ def pair_for_review(*, actor: Actor, pair_id: int) -> PairView:
             shown_people=shown_people,
             detail={
                 "page": "review pair",
-                "pair": pair.pk,
+                "pair": str(pair.public_id),
                 "linked people": sorted(
                     {lp.reference for side in (left, right) if (lp := side.linked_person)}
                 ),
@@ -861,12 +861,12 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def pair_for_decision(*, actor: Actor, pair_id: int) -> CandidatePair:
+def pair_for_decision(*, actor: Actor, pair_id: uuid.UUID) -> CandidatePair:
     """A pair the actor may decide: one whose two records their organisation may both see
     (404 otherwise, as for a pair that does not exist)."""
     require_data_officer(actor)
     try:
-        pair = CandidatePair.objects.get(pk=pair_id)
+        pair = CandidatePair.objects.get(public_id=pair_id)
     except CandidatePair.DoesNotExist as exc:
         raise Http404("No such pair.") from exc
     if not {pair.left_key, pair.right_key} <= _visible_keys(actor, (pair.left_key, pair.right_key)):
@@ -965,9 +965,9 @@ def changes_page(*, actor: Actor, page: Any) -> Page[Any]:
     )
 
 
-def change_for_undo(*, actor: Actor, change_id: int) -> ClusterChange:
+def change_for_undo(*, actor: Actor, change_id: uuid.UUID) -> ClusterChange:
     require_data_officer(actor)
     try:
-        return _changes().get(pk=change_id)
+        return _changes().get(public_id=change_id)
     except ClusterChange.DoesNotExist as exc:
         raise Http404("No such change.") from exc

@@ -364,7 +364,7 @@ DECIDED = {
 
 @access(MATCHING_STAFF)
 @require_http_methods(["GET", "POST"])
-def pair_detail(request: HttpRequest, pair: int) -> HttpResponse:
+def pair_detail(request: HttpRequest, pair: UUID) -> HttpResponse:
     """Two records side by side with each field's match weight; the decision, then the next."""
     actor = Actor.from_request(request)
     form = DecisionForm(request.POST if request.method == "POST" else None)
@@ -386,7 +386,7 @@ def pair_detail(request: HttpRequest, pair: int) -> HttpResponse:
             following = selectors.next_pair(actor=actor)
             if following is None:
                 return redirect("matching:review")
-            return redirect("matching:pair", pair=following.pk)
+            return redirect("matching:pair", pair=following.public_id)
     view = selectors.pair_for_review(actor=actor, pair_id=pair)
     if not form.is_bound and view.decision is not None:
         form = DecisionForm(
@@ -416,7 +416,7 @@ def changes(request: HttpRequest) -> HttpResponse:
 
 @access(MATCHING_STAFF)
 @require_http_methods(["GET", "POST"])
-def undo(request: HttpRequest, change: int) -> HttpResponse:
+def undo(request: HttpRequest, change: UUID) -> HttpResponse:
     """Confirm, then undo a merge or split."""
     actor = Actor.from_request(request)
     found = selectors.change_for_undo(actor=actor, change_id=change)
@@ -446,8 +446,8 @@ urlpatterns: list[URLPattern] = [
     path("runs/", runs, name="runs"),
     path("runs/<uuid:run_id>/", run_detail, name="run"),
     path("review/", review, name="review"),
-    path("review/<int:pair>/", pair_detail, name="pair"),
+    path("review/<uuid:pair>/", pair_detail, name="pair"),
     path("people/<uuid:linked_person_id>/", person, name="person"),
     path("changes/", changes, name="changes"),
-    path("changes/<int:change>/undo/", undo, name="undo"),
+    path("changes/<uuid:change>/undo/", undo, name="undo"),
 ]

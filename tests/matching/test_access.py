@@ -145,7 +145,7 @@ class TestRecordsTheOrganisationMaySee:
         unshared_police_extract: Extract,
     ) -> None:
         pair = make_pair(finished_run(), record("CT00022").key, record("N7022").key, 3.0)
-        url = reverse("matching:pair", kwargs={"pair": pair.pk})
+        url = reverse("matching:pair", kwargs={"pair": pair.public_id})
         page = html(officer_client.get(url))
         assert "A record held by Northvale Police (not shared with your organisation)" in page
         police_record = record("N7022")
@@ -176,7 +176,7 @@ class TestRecordsTheOrganisationMaySee:
         unshared_police_extract: Extract,
     ) -> None:
         pair = make_pair(finished_run(), record("CT00022").key, record("N7022").key, 3.0)
-        url = reverse("matching:pair", kwargs={"pair": pair.pk})
+        url = reverse("matching:pair", kwargs={"pair": pair.public_id})
         for dates in (
             {"ends_on": timezone.localdate() - timedelta(days=1)},
             {"starts_on": timezone.localdate() + timedelta(days=1)},
@@ -243,13 +243,16 @@ class TestRecordsTheOrganisationMaySee:
         )
         pair = make_pair(finished_run(), f"p{person.pk}", mine.key, 2.0)
         client = client_for(housing_officer)
-        page = html(client.get(reverse("matching:pair", kwargs={"pair": pair.pk})))
+        page = html(client.get(reverse("matching:pair", kwargs={"pair": pair.public_id})))
         assert "JoinedUp record (restricted)" in page and str(person.pk) not in page
         assert "Ellis" not in page and "+6.0" not in page
         events = list(AuditEvent.objects.filter(action="view"))
         assert [(e.person_id, e.basis) for e in events] == [(None, "own_organisation")]
         assert all(e.basis != "lawful_basis" for e in events)
-        assert client.post(reverse("matching:pair", kwargs={"pair": pair.pk})).status_code == 404
+        assert (
+            client.post(reverse("matching:pair", kwargs={"pair": pair.public_id})).status_code
+            == 404
+        )
 
 
 # ----------------------------------------------------------------------------- 3. loading

@@ -15,7 +15,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from joinedup.accounts.models import User
@@ -112,10 +112,10 @@ PAGES = [
     ("matching:runs", {}),
     ("matching:run", {"run_id": uuid.uuid4()}),
     ("matching:review", {}),
-    ("matching:pair", {"pair": 1}),
+    ("matching:pair", {"pair": uuid.uuid4()}),
     ("matching:person", {"linked_person_id": uuid.uuid4()}),
     ("matching:changes", {}),
-    ("matching:undo", {"change": 1}),
+    ("matching:undo", {"change": uuid.uuid4()}),
 ]
 
 
@@ -501,7 +501,7 @@ class TestReview:
     ) -> None:
         page = html(officer_client.get(reverse("matching:review")))
         assert 'data-testid="waiting">2<' in page
-        first, second = (f"Review pair {p.pk}" for p in pairs)
+        first, second = (reverse("matching:pair", kwargs={"pair": p.public_id}) for p in pairs)
         assert page.index(first) < page.index(second)
         assert "Northvale Police" in page and "line" in page
         assert "Tremaine" not in page and "Fairbairn" not in page
@@ -511,7 +511,7 @@ class TestReview:
         self, officer_client: Client, pairs: list[CandidatePair], data_officer: User
     ) -> None:
         pair = pairs[0]
-        page = html(officer_client.get(reverse("matching:pair", kwargs={"pair": pair.pk})))
+        page = html(officer_client.get(reverse("matching:pair", kwargs={"pair": pair.public_id})))
         headings = page.split('data-testid="side-heading">')[1:]
         assert {h.split("<")[0] for h in headings} == {
             "Northvale Borough Council",
@@ -545,10 +545,10 @@ class TestReview:
     ) -> None:
         first, second = pairs
         response = officer_client.post(
-            reverse("matching:pair", kwargs={"pair": first.pk}),
+            reverse("matching:pair", kwargs={"pair": first.public_id}),
             {"decision": "match", "note": "Same NI number on the phone"},
         )
-        assert response["Location"] == reverse("matching:pair", kwargs={"pair": second.pk})
+        assert response["Location"] == reverse("matching:pair", kwargs={"pair": second.public_id})
         decision = PairDecision.objects.get()
         assert (decision.left_key, decision.right_key) == (first.left_key, first.right_key)
         assert decision.decision == "match" and decision.decided_by == data_officer
@@ -557,21 +557,21 @@ class TestReview:
         assert first.decision == decision
 
         response = officer_client.post(
-            reverse("matching:pair", kwargs={"pair": second.pk}), {"decision": "non_match"}
+            reverse("matching:pair", kwargs={"pair": second.public_id}), {"decision": "non_match"}
         )
         assert response["Location"] == reverse("matching:review")
         page = html(officer_client.get(response["Location"]))
         assert "Recorded: different people" in page and 'data-testid="queue-empty"' in page
 
         # A decided pair says so, and the decision can be changed.
-        page = html(officer_client.get(reverse("matching:pair", kwargs={"pair": first.pk})))
+        page = html(officer_client.get(reverse("matching:pair", kwargs={"pair": first.public_id})))
         assert 'data-testid="decided"' in page and "the same person" in page
 
     def test_a_decision_must_be_chosen(
         self, officer_client: Client, pairs: list[CandidatePair]
     ) -> None:
         response = officer_client.post(
-            reverse("matching:pair", kwargs={"pair": pairs[0].pk}), {"decision": ""}
+            reverse("matching:pair", kwargs={"pair": pairs[0].public_id}), {"decision": ""}
         )
         assert response.status_code == 200
         assert "Choose whether these records are the same person" in html(response)
@@ -586,7 +586,7 @@ class TestReview:
         police_data_officer: User,
     ) -> None:
         pair = make_pair(review_run, person_key(person.pk), record("N7000").key, 3.0)
-        url = reverse("matching:pair", kwargs={"pair": pair.pk})
+        url = reverse("matching:pair", kwargs={"pair": pair.public_id})
 
         # The council registered Jordan Ellis: its data officer may see who they are, and
         # the police record under the agreement.
@@ -635,7 +635,9 @@ def test_review_then_run_merges_and_the_merge_is_undone_from_the_person_page(
     assert left.linked_person_id != right.linked_person_id
     pair = make_pair(first_run, left.key, right.key, 0.5)
 
-    officer_client.post(reverse("matching:pair", kwargs={"pair": pair.pk}), {"decision": "match"})
+    officer_client.post(
+        reverse("matching:pair", kwargs={"pair": pair.public_id}), {"decision": "match"}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         officer_client.post(reverse("matching:runs"), {"kind": "full"})
     second_run = LinkageRun.objects.exclude(pk=first_run.pk).get()
@@ -657,7 +659,7 @@ def test_review_then_run_merges_and_the_merge_is_undone_from_the_person_page(
     assert left.date_of_birth in records and right.date_of_birth in records
     assert "Northvale Borough Council" in records
     assert f"{absorbed.reference}</a> merged into" in page
-    assert reverse("matching:undo", kwargs={"change": change.pk}) in page
+    assert reverse("matching:undo", kwargs={"change": change.public_id}) in page
     event = AuditEvent.objects.filter(action="view").latest("sequence")
     assert event.detail["page"] == "linked person"
     assert event.detail["linked person"] == survivor.reference
@@ -672,7 +674,7 @@ def test_review_then_run_merges_and_the_merge_is_undone_from_the_person_page(
     assert "Merged</strong> into" in page and survivor.reference in page
 
     # Confirm, then undo.
-    undo_url = reverse("matching:undo", kwargs={"change": change.pk})
+    undo_url = reverse("matching:undo", kwargs={"change": change.public_id})
     page = html(officer_client.get(undo_url))
     assert "Undo the merge?" in page and "later runs will keep the two apart" in page
     response = officer_client.post(undo_url)
@@ -718,3 +720,11 @@ def test_the_changes_page_is_paginated(officer_client: Client, data_officer: Use
     assert "Showing 26 to 30 of 30" in html(
         officer_client.get(reverse("matching:changes") + "?page=2")
     )
+
+
+def test_review_pairs_and_changes_are_addressed_by_unguessable_ids() -> None:
+    """SEC-13: no integer row id in a review or undo address."""
+    for name, kwarg in (("matching:pair", "pair"), ("matching:undo", "change")):
+        with pytest.raises(NoReverseMatch):
+            reverse(name, kwargs={kwarg: 1})
+        assert reverse(name, kwargs={kwarg: uuid.uuid4()})
