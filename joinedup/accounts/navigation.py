@@ -73,6 +73,11 @@ NAVIGATION: tuple[NavItem, ...] = (
         section=("matching:",),
     ),
     NavItem(
+        "Performance",
+        "performance:dashboard",
+        section=("performance:",),
+    ),
+    NavItem(
         "Information governance",
         "sharing:review_queue",
         frozenset({Role.INFORMATION_GOVERNANCE}),

@@ -134,6 +134,10 @@ class Goal(BaseModel):
 
     class Meta:
         ordering = ["created_on"]
+        indexes = [
+            # A case's first goal, for the "plan within 10 working days" measure.
+            models.Index(fields=["case", "created_on"], name="goal_case_first"),
+        ]
 
     def __str__(self) -> str:
         return self.description[:60]
@@ -177,6 +181,8 @@ class Action(BaseModel):
         indexes = [
             models.Index(fields=["owner", "status", "due_on"], name="action_mine"),
             models.Index(fields=["owner_organisation", "status", "due_on"], name="action_org"),
+            # A case's first action, for the "plan within 10 working days" measure.
+            models.Index(fields=["case", "created_on"], name="action_case_first"),
             # "My work": an organisation's open actions with no one named, in due order.
             models.Index(
                 fields=["owner_organisation", "due_on"],

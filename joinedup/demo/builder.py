@@ -11,11 +11,13 @@ from joinedup.accounts.models import Organisation, User
 from .assessments import build_assessments
 from .cases import build_cases
 from .context import DemoContext
+from .dashboard import build_dashboard
 from .directory import build_directory
 from .matching import MatchingSummary, build_matching
 from .outcomes import build_outcomes
 from .partnership import build_data_partners, build_partnership
 from .people import build_people
+from .performance import build_performance
 from .referrals import build_referrals
 from .sharing import build_sharing
 from .triage import build_triages
@@ -49,6 +51,8 @@ def build_demo(*, seed: int, people: int) -> DemoSummary:
         build_triages(ctx, organisations=organisations)
         build_cases(ctx, organisations=organisations)
         build_outcomes(ctx, organisations=organisations)
+        build_performance(ctx, organisations=organisations)
+        build_dashboard(ctx)
         # The agencies that only send extracts come last, so the partnership is unchanged.
         organisations.update(build_data_partners(ctx))
         matching = build_matching(ctx, organisations=organisations)

@@ -61,7 +61,7 @@ class Person(ArchivableModel):
     town = models.CharField(max_length=100, blank=True)
     postcode = models.CharField(max_length=8, blank=True, db_index=True)
     uprn = models.CharField("UPRN", max_length=12, blank=True)
-    lsoa_code = models.CharField("LSOA code", max_length=9, blank=True)
+    lsoa_code = models.CharField("LSOA code", max_length=9, blank=True, db_index=True)
     # Identifiers
     ni_number = models.CharField("National Insurance number", max_length=9, blank=True)
     nhs_number = models.CharField("NHS number", max_length=10, blank=True)

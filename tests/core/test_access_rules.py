@@ -73,6 +73,9 @@ def test_public_routes_are_exactly_the_expected_ones() -> None:
             "self-referral/check-your-answers/",
             "self-referral/sent/",
             "self-referral/<slug:step>/",
+            # The anonymised public dashboard (issue 7): suppressed and rounded, no personal data.
+            "performance/public/dashboard/",
+            "performance/public/dashboard.csv",
         ]
     )
 

@@ -1,0 +1,780 @@
+"""The calculations behind the performance measures (F15).
+
+A ``MeasureDefinition`` row names a calculation by its key in ``CALCULATIONS`` and gives it
+``parameters``; the words (name, how we count) live in the row, the counting lives here. Each
+calculation counts in the database with one or two grouped queries, whatever the size of the
+data, and answers either for the whole scope or for each organisation in it.
+
+This module reads case data for aggregate counts only (counts are not personal data). The
+people behind a figure are listed only through ``selectors.measures.people_behind_measure``,
+which asks the access policy and audits what it shows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from joinedup.accounts.models import Membership
+from joinedup.assessments.models import AreaScore, Assessment
+from joinedup.cases.models import Action
+from joinedup.cases.models import Case as CaseRecord
+from joinedup.core.working_days import add_working_days
+from joinedup.outcomes.models import Outcome
+from joinedup.referrals.models import Referral
+from joinedup.sharing.categories import IDENTITY, MONEY_DEBT, WORK_SKILLS
+from joinedup.triage.models import Triage
+
+#: A figure for the whole scope has this key instead of an organisation id.
+TOTAL = None
+
+TRAINING_KINDS = ("training_started", "training_completed", "qualification")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to count: the period (both ends included) and the filters, already resolved.
+    ``lsoa_codes`` is None for no area filter (an empty list is an area with no LSOAs)."""
+
+    date_from: date
+    date_to: date
+    today: date
+    programme_id: uuid.UUID | None = None
+    organisation_id: uuid.UUID | None = None
+    team_id: uuid.UUID | None = None
+    lsoa_codes: tuple[str, ...] | None = None
+
+    @property
+    def counted_to(self) -> date:
+        """The last day that can have happened: the end of the period, or yesterday."""
+        return min(self.date_to, self.today - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Figure:
+    numerator: Decimal
+    denominator: Decimal | None = None
+
+
+Figures = dict[uuid.UUID | None, Figure]
+
+
+@dataclass(frozen=True)
+class Calculation:
+    """A way of counting. ``figures`` answers per organisation (or TOTAL); ``people`` gives the
+    (person id, holding organisation id) pairs behind the numerator; ``category`` is the
+    information category a viewer needs to be shown those people."""
+
+    key: str
+    label: str
+    figures: Callable[[Scope, Mapping[str, Any], bool], Figures]
+    people: Callable[[Scope, Mapping[str, Any]], Iterable[tuple[Any, Any]]]
+    category: str = IDENTITY
+    parameters: Mapping[str, type] = field(default_factory=dict)
+
+
+CALCULATIONS: dict[str, Calculation] = {}
+
+
+def register(calculation: Calculation) -> Calculation:
+    CALCULATIONS[calculation.key] = calculation
+    return calculation
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _team_members(team_id: uuid.UUID) -> QuerySet[Any]:
+    return Membership.objects.filter(team_id=team_id).values("user_id")
+
+
+def _in_area(codes: tuple[str, ...], prefix: str = "") -> Q:
+    """People in the LSOAs ``codes``: by the LSOA on their record, or, where it is blank, by
+    their postcode in the ONS postcode lookup (so people are placed in areas by postcode)."""
+    from .models import PostcodeArea
+
+    return Q(**{f"{prefix}person__lsoa_code__in": list(codes)}) | Q(
+        **{f"{prefix}person__lsoa_code": ""},
+        **{
+            f"{prefix}person__postcode__in": PostcodeArea.objects.filter(
+                lsoa__code__in=list(codes)
+            ).values("postcode")
+        },
+    )
+
+
+def _case_filter(scope: Scope, prefix: str = "") -> Q:
+    """The programme, lead organisation, team (the key worker's) and area filters, on a case
+    reached by ``prefix`` (e.g. ``"case__"``)."""
+    q = Q()
+    if scope.programme_id:
+        q &= Q(**{f"{prefix}programme_id": scope.programme_id})
+    if scope.organisation_id:
+        q &= Q(**{f"{prefix}organisation_id": scope.organisation_id})
+    if scope.team_id:
+        q &= Q(**{f"{prefix}key_worker_id__in": _team_members(scope.team_id)})
+    if scope.lsoa_codes is not None:
+        q &= _in_area(scope.lsoa_codes, prefix)
+    return q
+
+
+def _active_in_period(scope: Scope, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}opened_on__lte": scope.date_to}) & (
+        Q(**{f"{prefix}closed_on__isnull": True})
+        | Q(**{f"{prefix}closed_on__gte": scope.date_from})
+    )
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(value or 0)
+
+
+def _grouped(
+    qs: QuerySet[Any], org_field: str, by_organisation: bool, **aggregates: Any
+) -> list[dict[str, Any]]:
+    """One query: the aggregates for the whole scope, or per organisation (key ``org``)."""
+    qs = qs.order_by()
+    if by_organisation:
+        return list(qs.values(org=F(org_field)).annotate(**aggregates))
+    return [{"org": TOTAL, **qs.aggregate(**aggregates)}]
+
+
+def _count_figures(rows: list[dict[str, Any]]) -> Figures:
+    return {row["org"]: Figure(_dec(row["n"])) for row in rows}
+
+
+def _share_figures(rows: list[dict[str, Any]]) -> Figures:
+    return {row["org"]: Figure(_dec(row["n"]), _dec(row["d"])) for row in rows}
+
+
+def _people(qs: QuerySet[Any], holder_field: str) -> QuerySet[Any]:
+    return (
+        qs.order_by()
+        .filter(person_id__isnull=False)
+        .values_list("person_id", holder_field)
+        .distinct()
+    )
+
+
+# ----------------------------------------------------------------------------- how much
+
+
+def _cases_engaged(scope: Scope) -> QuerySet[Any]:
+    return CaseRecord.objects.filter(_case_filter(scope) & _active_in_period(scope))
+
+
+register(
+    Calculation(
+        key="people_engaged",
+        label="People with a case open at any time in the period",
+        figures=lambda scope, params, by_org: _count_figures(
+            _grouped(
+                _cases_engaged(scope),
+                "organisation_id",
+                by_org,
+                n=Count("person_id", distinct=True),
+            )
+        ),
+        people=lambda scope, params: _people(_cases_engaged(scope), "organisation_id"),
+    )
+)
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight at the start of ``day`` in the partnership's time zone."""
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def _on_days(field_name: str, scope: Scope) -> Q:
+    """``field_name`` (a date and time) falls on a day of the period: a range the database can
+    answer from an index, with no per-row date conversion."""
+    return Q(
+        **{
+            f"{field_name}__gte": _day_start(scope.date_from),
+            f"{field_name}__lt": _day_start(scope.date_to + timedelta(days=1)),
+        }
+    )
+
+
+def _referral_filter(scope: Scope) -> Q:
+    q = _on_days("received_on", scope)
+    if scope.programme_id:
+        q &= Q(triage__case__programme_id=scope.programme_id)
+    if scope.organisation_id:
+        q &= Q(to_organisation_id=scope.organisation_id)
+    if scope.team_id:
+        q &= Q(to_team_id=scope.team_id)
+    if scope.lsoa_codes is not None:
+        q &= _in_area(scope.lsoa_codes)
+    return q
+
+
+def _referrals(scope: Scope) -> QuerySet[Any]:
+    return Referral.objects.filter(_referral_filter(scope))
+
+
+register(
+    Calculation(
+        key="referrals_received",
+        label="Referrals received in the period",
+        figures=lambda scope, params, by_org: _count_figures(
+            _grouped(_referrals(scope), "to_organisation_id", by_org, n=Count("id"))
+        ),
+        people=lambda scope, params: _people(_referrals(scope), "to_organisation_id"),
+    )
+)
+
+
+def _triages(scope: Scope) -> QuerySet[Any]:
+    q = _on_days("completed_on", scope)
+    if scope.programme_id:
+        q &= Q(case__programme_id=scope.programme_id)
+    if scope.organisation_id:
+        q &= Q(organisation_id=scope.organisation_id)
+    if scope.team_id:
+        q &= Q(triaged_by_id__in=_team_members(scope.team_id))
+    if scope.lsoa_codes is not None:
+        q &= _in_area(scope.lsoa_codes)
+    return Triage.objects.filter(q)
+
+
+register(
+    Calculation(
+        key="triages_completed",
+        label="Triages completed in the period",
+        figures=lambda scope, params, by_org: _count_figures(
+            _grouped(_triages(scope), "organisation_id", by_org, n=Count("id"))
+        ),
+        people=lambda scope, params: _people(_triages(scope), "organisation_id"),
+    )
+)
+
+
+def _outcomes(scope: Scope, kinds: Any) -> QuerySet[Any]:
+    return Outcome.objects.filter(
+        _case_filter(scope, "case__"),
+        kind__in=list(kinds),
+        achieved_on__gte=scope.date_from,
+        achieved_on__lte=scope.date_to,
+    )
+
+
+def _kinds(params: Mapping[str, Any], default: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(params.get("kinds") or default)
+
+
+register(
+    Calculation(
+        key="outcomes_recorded",
+        label="Outcomes of the given kinds achieved in the period",
+        figures=lambda scope, params, by_org: _count_figures(
+            _grouped(
+                _outcomes(scope, _kinds(params, TRAINING_KINDS)),
+                "case__organisation_id",
+                by_org,
+                n=Count("id"),
+            )
+        ),
+        people=lambda scope, params: _people(
+            _outcomes(scope, _kinds(params, TRAINING_KINDS)), "organisation_id"
+        ),
+        category=WORK_SKILLS,
+        parameters={"kinds": list},
+    )
+)
+
+
+# ----------------------------------------------------------------------------- how well
+
+
+def _referrals_due(scope: Scope) -> QuerySet[Any]:
+    """Referrals received in the period that have been answered or are past their answer-by
+    date (those still within their time are not counted either way)."""
+    return _referrals(scope).filter(Q(responded_on__isnull=False) | Q(respond_by__lt=scope.today))
+
+
+_ANSWERED_ON_TIME = Q(responded_on__isnull=False, responded_on__date__lte=F("respond_by"))
+
+register(
+    Calculation(
+        key="referrals_answered_on_time",
+        label="Share of referrals answered by their answer-by date",
+        figures=lambda scope, params, by_org: _share_figures(
+            _grouped(
+                _referrals_due(scope),
+                "to_organisation_id",
+                by_org,
+                n=Count("id", filter=_ANSWERED_ON_TIME),
+                d=Count("id"),
+            )
+        ),
+        people=lambda scope, params: _people(
+            _referrals_due(scope).filter(_ANSWERED_ON_TIME), "to_organisation_id"
+        ),
+    )
+)
+
+
+def _first_day(model: Any) -> TruncDate:
+    """The day the case's first ``model`` (goal or action) was recorded: one row read through
+    the case index, returned as a date (cheap to read back)."""
+    return TruncDate(
+        Subquery(
+            model.objects.filter(case_id=OuterRef("pk"))
+            .order_by("created_on")
+            .values("created_on")[:1],
+            output_field=DateTimeField(),
+        )
+    )
+
+
+def _plan_cases(scope: Scope) -> QuerySet[Any]:
+    """Cases opened in the period, with the day of their first goal and first action."""
+    from joinedup.cases.models import Goal
+
+    return (
+        CaseRecord.objects.filter(
+            _case_filter(scope), opened_on__gte=scope.date_from, opened_on__lte=scope.date_to
+        )
+        .order_by()
+        .annotate(goal_day=_first_day(Goal), action_day=_first_day(Action))
+    )
+
+
+class _Deadlines(dict[date, date]):
+    """The last day for a plan, by the day the case opened (worked out once a day)."""
+
+    def __init__(self, working_days: int) -> None:
+        super().__init__()
+        self.working_days = working_days
+
+    def __missing__(self, opened: date) -> date:
+        self[opened] = due = add_working_days(opened, self.working_days)
+        return due
+
+
+def _plan_verdict(
+    deadlines: _Deadlines, today: date, opened: date, goal_day: Any, action_day: Any
+) -> bool | None:
+    """True: a plan by the deadline; False: late or none after the deadline; None: not
+    counted (no plan yet, and the deadline has not passed)."""
+    due = deadlines[opened]
+    made = [day for day in (goal_day, action_day) if day is not None]
+    if not made:
+        return None if due >= today else False
+    return min(made) <= due
+
+
+def _plan_figures(scope: Scope, params: Mapping[str, Any], by_org: bool) -> Figures:
+    """One query: cases grouped by lead organisation, opening day and the days of their first
+    goal and action (a few thousand groups at most a year); the working-day deadline of each
+    opening day is worked out here, from the bank holiday calendar."""
+    deadlines = _Deadlines(int(params.get("working_days", 10)))
+    rows = (
+        _plan_cases(scope)
+        .values_list("organisation_id", "opened_on", "goal_day", "action_day")
+        .annotate(n=Count("id"))
+    )
+    tallies: dict[uuid.UUID | None, list[int]] = {} if by_org else {TOTAL: [0, 0]}
+    for org_id, opened, goal_day, action_day, n in rows:
+        verdict = _plan_verdict(deadlines, scope.today, opened, goal_day, action_day)
+        if verdict is None:
+            continue
+        tally = tallies.setdefault(org_id if by_org else TOTAL, [0, 0])
+        tally[0] += n if verdict else 0
+        tally[1] += n
+    return {key: Figure(Decimal(n), Decimal(d)) for key, (n, d) in tallies.items()}
+
+
+def _plan_people(scope: Scope, params: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+    deadlines = _Deadlines(int(params.get("working_days", 10)))
+    rows = _plan_cases(scope).values_list(
+        "person_id", "organisation_id", "opened_on", "goal_day", "action_day"
+    )
+    return sorted(
+        {
+            (person_id, org_id)
+            for person_id, org_id, opened, goal_day, action_day in rows
+            if _plan_verdict(deadlines, scope.today, opened, goal_day, action_day)
+        }
+    )
+
+
+register(
+    Calculation(
+        key="plan_within_working_days",
+        label="Share of cases opened in the period with a plan within N working days",
+        figures=_plan_figures,
+        people=_plan_people,
+        parameters={"working_days": int},
+    )
+)
+
+
+def _caseload_cases(scope: Scope) -> QuerySet[Any]:
+    """Cases open on the last day of the period."""
+    return CaseRecord.objects.filter(
+        _case_filter(scope),
+        Q(closed_on__isnull=True) | Q(closed_on__gt=scope.date_to),
+        opened_on__lte=scope.date_to,
+    )
+
+
+register(
+    Calculation(
+        key="caseload_per_worker",
+        label="Cases open at the end of the period per key worker holding them",
+        figures=lambda scope, params, by_org: _share_figures(
+            _grouped(
+                _caseload_cases(scope),
+                "organisation_id",
+                by_org,
+                n=Count("id"),
+                d=Count("key_worker_id", distinct=True),
+            )
+        ),
+        people=lambda scope, params: _people(_caseload_cases(scope), "organisation_id"),
+    )
+)
+
+
+def _actions_due(scope: Scope) -> QuerySet[Any]:
+    """Plan actions due in the period (up to yesterday), not cancelled. The organisation
+    filter picks the partner that owns the action."""
+    q = _case_filter(
+        Scope(
+            date_from=scope.date_from,
+            date_to=scope.date_to,
+            today=scope.today,
+            programme_id=scope.programme_id,
+            team_id=scope.team_id,
+            lsoa_codes=scope.lsoa_codes,
+        ),
+        "case__",
+    )
+    if scope.organisation_id:
+        q &= Q(owner_organisation_id=scope.organisation_id)
+    return Action.objects.filter(
+        q, due_on__gte=scope.date_from, due_on__lte=scope.counted_to
+    ).exclude(status=Action.Status.CANCELLED)
+
+
+_DONE_ON_TIME = Q(status=Action.Status.DONE, completed_on__isnull=False) & Q(
+    completed_on__lte=F("due_on")
+)
+
+register(
+    Calculation(
+        key="actions_done_on_time",
+        label="Share of partner actions due in the period that were done by their due date",
+        figures=lambda scope, params, by_org: _share_figures(
+            _grouped(
+                _actions_due(scope),
+                "owner_organisation_id",
+                by_org,
+                n=Count("id", filter=_DONE_ON_TIME),
+                d=Count("id"),
+            )
+        ),
+        people=lambda scope, params: (
+            _actions_due(scope)
+            .filter(_DONE_ON_TIME)
+            .order_by()
+            .values_list("case__person_id", "owner_organisation_id")
+            .distinct()
+        ),
+    )
+)
+
+
+# ----------------------------------------------------------------------------- better off
+
+_JOB_START = ("job_start",)
+
+register(
+    Calculation(
+        key="people_into_work",
+        label="People who started a job in the period",
+        figures=lambda scope, params, by_org: _count_figures(
+            _grouped(
+                _outcomes(scope, _JOB_START),
+                "case__organisation_id",
+                by_org,
+                n=Count("person_id", distinct=True),
+            )
+        ),
+        people=lambda scope, params: _people(_outcomes(scope, _JOB_START), "organisation_id"),
+        category=WORK_SKILLS,
+    )
+)
+
+
+def _into_work_share(scope: Scope, params: Mapping[str, Any], by_org: bool) -> Figures:
+    """Of the people engaged, those with a job start in the period on a case that was open in
+    it. Two grouped queries (people engaged; people into work), not a per-case subquery."""
+    engaged = _count_figures(
+        _grouped(
+            _cases_engaged(scope), "organisation_id", by_org, n=Count("person_id", distinct=True)
+        )
+    )
+    started = _count_figures(
+        _grouped(
+            _outcomes(scope, _JOB_START).filter(_active_in_period(scope, "case__")),
+            "case__organisation_id",
+            by_org,
+            n=Count("person_id", distinct=True),
+        )
+    )
+    return {
+        org: Figure(started[org].numerator if org in started else Decimal(0), figure.numerator)
+        for org, figure in engaged.items()
+    }
+
+
+register(
+    Calculation(
+        key="people_into_work_share",
+        label="Share of people engaged in the period who started a job in it",
+        figures=_into_work_share,
+        people=lambda scope, params: _people(
+            _outcomes(scope, _JOB_START).filter(_active_in_period(scope, "case__")),
+            "organisation_id",
+        ),
+        category=WORK_SKILLS,
+    )
+)
+
+
+def _job_starts_reaching(scope: Scope, weeks: int) -> QuerySet[Any]:
+    """Job starts in the period that had reached ``weeks`` weeks by its end (or yesterday)."""
+    last_start = scope.counted_to - timedelta(weeks=weeks)
+    return _outcomes(scope, _JOB_START).filter(achieved_on__lte=last_start)
+
+
+def _sustained(weeks: int) -> Exists:
+    return Exists(Outcome.objects.filter(job_start_id=OuterRef("pk"), weeks__gte=weeks))
+
+
+def _sustained_figures(scope: Scope, params: Mapping[str, Any], by_org: bool) -> Figures:
+    weeks = int(params.get("weeks", 13))
+    return _share_figures(
+        _grouped(
+            _job_starts_reaching(scope, weeks),
+            "case__organisation_id",
+            by_org,
+            n=Count("id", filter=Q(_sustained(weeks))),
+            d=Count("id"),
+        )
+    )
+
+
+def _sustained_people(scope: Scope, params: Mapping[str, Any]) -> QuerySet[Any]:
+    weeks = int(params.get("weeks", 13))
+    return _people(_job_starts_reaching(scope, weeks).filter(_sustained(weeks)), "organisation_id")
+
+
+register(
+    Calculation(
+        key="jobs_sustained",
+        label="Share of job starts that reached N weeks and were still in work at N weeks",
+        figures=_sustained_figures,
+        people=_sustained_people,
+        category=WORK_SKILLS,
+        parameters={"weeks": int},
+    )
+)
+
+
+def _complex_progress(
+    scope: Scope, params: Mapping[str, Any]
+) -> dict[tuple[uuid.UUID, uuid.UUID], bool]:
+    """For each (person, lead organisation) engaged in the period whose first assessment had at
+    least ``min_issues`` complex issues and who has a later assessment by the end of the
+    period: did they improve (a higher score) in at least ``min_improved`` areas?
+
+    Two grouped queries: the complex people's first and latest assessments, then the scores
+    of just those assessments."""
+    min_issues = int(params.get("min_issues", 4))
+    min_improved = int(params.get("min_improved", 2))
+    engaged = _cases_engaged(scope).order_by().values("person_id")
+    assessments = Assessment.objects.filter(
+        person_id__in=engaged, assessed_on__lte=scope.date_to, scores__score__isnull=False
+    ).order_by()
+    spans = {
+        row["person_id"]: (row["first"], row["last"])
+        for row in assessments.values("person_id").annotate(
+            first=Min("assessed_on"), last=_max_date("assessed_on")
+        )
+        if row["first"] != row["last"]
+    }
+    if not spans:
+        return {}
+    rows = (
+        AreaScore.objects.filter(
+            assessment__person_id__in=list(spans), assessment__assessed_on__lte=scope.date_to
+        )
+        .order_by("assessment__assessed_on", "assessment__created_on")
+        .values_list(
+            "assessment__person_id",
+            "assessment__assessed_on",
+            "area_id",
+            "score",
+            "complex_issue",
+        )
+    )
+    first: dict[uuid.UUID, dict[Any, tuple[int | None, bool]]] = {}
+    last: dict[uuid.UUID, dict[Any, int | None]] = {}
+    for person_id, on, area_id, score, complex_issue in rows:
+        start, end = spans[person_id]
+        if on == start:
+            first.setdefault(person_id, {})[area_id] = (score, complex_issue)
+        if on == end:
+            last.setdefault(person_id, {})[area_id] = score
+    result: dict[tuple[uuid.UUID, uuid.UUID], bool] = {}
+    holders = dict(
+        _cases_engaged(scope)
+        .filter(person_id__in=list(first))
+        .order_by("person_id", "-opened_on")
+        .values_list("person_id", "organisation_id")
+    )
+    for person_id, baseline in first.items():
+        if sum(1 for _, is_complex in baseline.values() if is_complex) < min_issues:
+            continue
+        latest = last.get(person_id, {})
+        improved = sum(
+            1
+            for area_id, (score, _) in baseline.items()
+            if score is not None and (latest.get(area_id) or 0) > score
+        )
+        result[(person_id, holders[person_id])] = improved >= min_improved
+    return result
+
+
+def _max_date(field_name: str) -> Any:
+    from django.db.models import Max
+
+    return Max(field_name)
+
+
+def _complex_figures(scope: Scope, params: Mapping[str, Any], by_org: bool) -> Figures:
+    figures: dict[uuid.UUID | None, list[int]] = {}
+    for (_, org), improved in _complex_progress(scope, params).items():
+        key = org if by_org else TOTAL
+        tally = figures.setdefault(key, [0, 0])
+        tally[0] += int(improved)
+        tally[1] += 1
+    if not by_org and TOTAL not in figures:
+        figures[TOTAL] = [0, 0]
+    return {key: Figure(Decimal(n), Decimal(d)) for key, (n, d) in figures.items()}
+
+
+def _complex_people(scope: Scope, params: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+    return [pair for pair, improved in _complex_progress(scope, params).items() if improved]
+
+
+register(
+    Calculation(
+        key="complex_needs_improved",
+        label="Share of people with many complex issues who improved in several areas",
+        figures=_complex_figures,
+        people=_complex_people,
+        parameters={"min_issues": int, "min_improved": int},
+    )
+)
+
+_MONEY: Any = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _money_figures(kind: str, amount: Any) -> Callable[[Scope, Mapping[str, Any], bool], Figures]:
+    def figures(scope: Scope, params: Mapping[str, Any], by_org: bool) -> Figures:
+        return _count_figures(
+            _grouped(
+                _outcomes(scope, (kind,)),
+                "case__organisation_id",
+                by_org,
+                n=Coalesce(
+                    Sum(amount, output_field=_MONEY), Value(Decimal(0)), output_field=_MONEY
+                ),
+            )
+        )
+
+    return figures
+
+
+register(
+    Calculation(
+        key="debt_reduced",
+        label="Pounds of debt reduced (before minus after) in the period",
+        figures=_money_figures(
+            "debt_reduced",
+            ExpressionWrapper(
+                Coalesce(F("debt_before"), Value(Decimal(0)))
+                - Coalesce(F("debt_after"), Value(Decimal(0))),
+                output_field=_MONEY,
+            ),
+        ),
+        people=lambda scope, params: _people(
+            _outcomes(scope, ("debt_reduced",)), "organisation_id"
+        ),
+        category=MONEY_DEBT,
+    )
+)
+
+register(
+    Calculation(
+        key="income_gained",
+        label="Pounds a year of income gained in the period",
+        figures=_money_figures("income_gained", F("income_gained_per_year")),
+        people=lambda scope, params: _people(
+            _outcomes(scope, ("income_gained",)), "organisation_id"
+        ),
+        category=MONEY_DEBT,
+    )
+)
+
+
+def check_parameters(calculation_key: str, parameters: Any) -> list[str]:
+    """Problems with a definition's calculation and parameters, in words (empty when fine)."""
+    calculation = CALCULATIONS.get(calculation_key)
+    if calculation is None:
+        return [f"There is no calculation called {calculation_key!r}."]
+    if not isinstance(parameters, dict):
+        return ['Parameters must be a JSON object, like {"working_days": 10}.']
+    problems = []
+    for name, value in parameters.items():
+        expected = calculation.parameters.get(name)
+        if expected is None:
+            allowed = ", ".join(sorted(calculation.parameters)) or "none"
+            problems.append(f"{calculation_key} takes no parameter {name!r} (it takes: {allowed}).")
+        elif expected is int and (
+            not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= 1000
+        ):
+            problems.append(f"{name} must be a whole number from 1 to 1000.")
+        elif expected is list and not (
+            isinstance(value, list) and value and all(v in Outcome.Kind.values for v in value)
+        ):
+            kinds = ", ".join(Outcome.Kind.values)
+            problems.append(f"{name} must be a list of outcome kinds from: {kinds}.")
+    return problems

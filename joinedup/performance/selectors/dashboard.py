@@ -1,0 +1,587 @@
+"""Reads for the shared partnership dashboard (F16) and its anonymised public view (issue 7,
+items 6 and 7).
+
+Every figure is computed by JoinedUp from recorded data: indicator values as imported, and
+performance measures counted live from case data by ``selectors.measures``. There is no way to
+type in a total. Each figure carries its definition's version, with links to how it is counted
+and to the change history (``DefinitionVersion``).
+
+The public view applies disclosure control (``performance.disclosure``) to every count: the
+per-partner breakdown of the measures is one table (a row per count, a column per partner and the
+all-partners total) suppressed and rounded together; percentages are worked out from the
+published counts and suppressed with them. Only aggregate counts are read; no person is named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Max, QuerySet
+from django.utils import timezone
+
+from joinedup.accounts.models import Organisation
+
+from .. import disclosure
+from ..charts import PageChart, format_value, indicator_page_chart
+from ..models import (
+    Area,
+    DashboardItem,
+    DefinitionVersion,
+    DisclosureControl,
+    Indicator,
+    IndicatorValue,
+    MeasureDefinition,
+)
+from .indicators import IndicatorSeries, indicator_series
+from .measures import (
+    MeasureFilters,
+    MeasureResult,
+    measure_results,
+    measure_results_by_organisation,
+)
+
+if TYPE_CHECKING:
+    from joinedup.core.actor import Actor
+
+#: Units of measure whose parts are counts of people, so they can be published suppressed.
+COUNTED_UNITS = (
+    MeasureDefinition.Unit.COUNT,
+    MeasureDefinition.Unit.PERCENT,
+    MeasureDefinition.Unit.RATIO,
+)
+
+
+# ----------------------------------------------------------------------------- the items
+
+
+def dashboard_items(*, actor: Actor, public_only: bool = False) -> list[DashboardItem]:
+    """The dashboard's indicators and measures in their order."""
+    items = DashboardItem.objects.select_related("indicator", "measure").order_by(
+        "order", "created_on"
+    )
+    if public_only:
+        items = items.filter(public=True)
+    return list(items)
+
+
+def item_choices(*, actor: Actor) -> list[tuple[str, str]]:
+    """Indicators and measures not yet on the dashboard, as ``indicator:<code>`` or
+    ``measure:<code>`` choices."""
+    used = DashboardItem.objects.all()
+    used_indicators = set(used.exclude(indicator=None).values_list("indicator_id", flat=True))
+    used_measures = set(used.exclude(measure=None).values_list("measure_id", flat=True))
+    choices = [
+        (f"indicator:{i.code}", f"Indicator: {i.name}")
+        for i in Indicator.objects.filter(active=True).order_by("name")
+        if i.pk not in used_indicators
+    ]
+    choices += [
+        (f"measure:{m.code}", f"Measure: {m.name}")
+        for m in MeasureDefinition.objects.filter(active=True).order_by("question", "order")
+        if m.pk not in used_measures
+    ]
+    return choices
+
+
+# ----------------------------------------------------------------------------- indicators
+
+
+def dashboard_area(*, actor: Actor, indicator: Indicator) -> Area | None:
+    """The area an indicator is shown for: the area of its target when it has one, else the
+    widest area (district, then ward, then custom, then LSOA) with a value."""
+    target = indicator.targets.select_related("area").order_by("created_on").first()
+    if target is not None:
+        return target.area
+    rank: dict[str, int] = {
+        Area.Level.DISTRICT: 0,
+        Area.Level.WARD: 1,
+        Area.Level.CUSTOM: 2,
+        Area.Level.LSOA: 3,
+    }
+    area_ids = set(
+        IndicatorValue.objects.filter(indicator=indicator).values_list("area_id", flat=True)
+    )
+    areas = sorted(Area.objects.filter(pk__in=area_ids), key=lambda a: (rank[a.level], a.name))
+    return areas[0] if areas else None
+
+
+@dataclass(frozen=True)
+class IndicatorFigure:
+    """An indicator's latest value against its forecast and target, for the dashboard."""
+
+    item: DashboardItem
+    indicator: Indicator
+    area: Area | None
+    series: IndicatorSeries | None
+    chart: PageChart | None = None
+
+    @property
+    def latest(self) -> IndicatorValue | None:
+        if self.series is None or not self.series.history:
+            return None
+        point = self.series.history[-1]
+        return IndicatorValue(
+            indicator=self.indicator,
+            period_start=point.period,
+            value=point.value,
+            numerator=point.numerator,
+            denominator=point.denominator,
+        )
+
+    @property
+    def latest_display(self) -> str:
+        latest = self.latest
+        return "No data" if latest is None else format_value(latest.value, self.indicator.unit)
+
+    @property
+    def forecast_display(self) -> str:
+        latest = self.latest
+        if latest is None or self.series is None:
+            return "No forecast"
+        point = self.series.forecast.value_for(latest.period_start)
+        if point is None:
+            return "No forecast"
+        if self.indicator.unit == Indicator.Unit.COUNT:
+            return format_value(round(point.value), self.indicator.unit)
+        return format_value(point.value, self.indicator.unit)
+
+    @property
+    def target_display(self) -> str:
+        target = self.series.target if self.series is not None else None
+        if target is None:
+            return "No target set"
+        value = format_value(target.target_value, self.indicator.unit)
+        return f"{value} by {target.target_period:%B %Y}"
+
+    @property
+    def verdict(self) -> str:
+        return "No data" if self.series is None else self.series.verdict_text
+
+
+def _indicator_figure(
+    *, actor: Actor, item: DashboardItem, with_chart: bool, number: int
+) -> IndicatorFigure:
+    assert item.indicator is not None
+    area = dashboard_area(actor=actor, indicator=item.indicator)
+    if area is None:
+        return IndicatorFigure(item=item, indicator=item.indicator, area=None, series=None)
+    series = indicator_series(actor=actor, indicator=item.indicator, area=area)
+    chart = None
+    if with_chart and series.history:
+        chart = indicator_page_chart(series=series, element_id=f"dashboard-chart-{number}")
+    return IndicatorFigure(
+        item=item, indicator=item.indicator, area=area, series=series, chart=chart
+    )
+
+
+# ----------------------------------------------------------------------------- measures
+
+
+@dataclass(frozen=True)
+class Contribution:
+    organisation: str
+    result: MeasureResult
+
+
+@dataclass(frozen=True)
+class MeasureFigure:
+    """A measure for the whole partnership, and each partner's contribution."""
+
+    item: DashboardItem
+    definition: MeasureDefinition
+    result: MeasureResult
+    contributions: list[Contribution]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    date_from: date
+    date_to: date
+    indicators: list[IndicatorFigure] = field(default_factory=list)
+    measures: list[MeasureFigure] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.indicators and not self.measures
+
+
+def _organisation_names(ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    return dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def _by_code(results: list[MeasureResult]) -> dict[str, MeasureResult]:
+    return {result.code: result for result in results}
+
+
+def shared_dashboard(
+    *, actor: Actor, today: date | None = None, with_charts: bool = True
+) -> Dashboard:
+    """The staff dashboard: every item, exact figures, each partner's contribution. Measures
+    are counted over the last 12 months to ``today``."""
+    today = today or timezone.localdate()
+    filters = MeasureFilters(date_to=today)
+    date_from, date_to = filters.period(today)
+    items = dashboard_items(actor=actor)
+    dashboard = Dashboard(date_from=date_from, date_to=date_to)
+    measure_items = [item for item in items if item.measure is not None]
+    totals: dict[str, MeasureResult] = {}
+    per_org: dict[uuid.UUID, dict[str, MeasureResult]] = {}
+    if measure_items:
+        totals = _by_code(measure_results(actor=actor, filters=filters, today=today))
+        per_org = {
+            org: _by_code(results)
+            for org, results in measure_results_by_organisation(
+                actor=actor, filters=filters, today=today
+            ).items()
+        }
+    names = _organisation_names(list(per_org))
+    order = sorted(per_org, key=lambda org: names.get(org, ""))
+    dashboard.organisations.extend(names.get(org, "") for org in order)
+    for number, item in enumerate(items, start=1):
+        if item.indicator is not None:
+            dashboard.indicators.append(
+                _indicator_figure(actor=actor, item=item, with_chart=with_charts, number=number)
+            )
+        elif item.measure is not None and item.measure.code in totals:
+            code = item.measure.code
+            dashboard.measures.append(
+                MeasureFigure(
+                    item=item,
+                    definition=item.measure,
+                    result=totals[code],
+                    contributions=[
+                        Contribution(organisation=names.get(org, ""), result=per_org[org][code])
+                        for org in order
+                        if code in per_org[org]
+                    ],
+                )
+            )
+    return dashboard
+
+
+# ----------------------------------------------------------------------------- the public view
+
+
+@dataclass(frozen=True)
+class PublicIndicator:
+    name: str
+    code: str
+    version: int
+    area: str
+    period: str
+    value: str
+    forecast: str
+    target: str
+    verdict: str
+
+
+@dataclass(frozen=True)
+class PublicRow:
+    """One published row: a label, the figure for every partner, and the all-partners figure,
+    each as text ("[c]" when suppressed)."""
+
+    label: str
+    measure: MeasureDefinition
+    kind: str  # "count", "numerator", "denominator", "percent", "ratio" or "withheld"
+    cells: list[str]
+    total: str
+
+
+@dataclass(frozen=True)
+class PublicDashboard:
+    date_from: date
+    date_to: date
+    threshold: int
+    rounding_base: int
+    control_version: int
+    indicators: list[PublicIndicator]
+    organisations: list[str]
+    rows: list[PublicRow]
+
+    @property
+    def empty(self) -> bool:
+        return not self.indicators and not self.rows
+
+    def csv_rows(self) -> list[list[object]]:
+        """The published tables as CSV rows: the measures table then the indicators."""
+        rows: list[list[object]] = [
+            [
+                f"JoinedUp partnership dashboard, {self.date_from:%d %B %Y} to "
+                f"{self.date_to:%d %B %Y}. Counts under {self.threshold} and counts that would "
+                f"reveal them are shown as {disclosure.SUPPRESSED_MARK}; other counts are rounded "
+                f"to the nearest {self.rounding_base}."
+            ],
+            ["Measure", "Figure", *self.organisations, "All partners"],
+        ]
+        for row in self.rows:
+            rows.append([row.measure.name, row.label, *row.cells, row.total])
+        rows.append([])
+        rows.append(
+            ["Indicator", "Area", "Period", "Latest value", "Forecast", "Target", "Compared"]
+        )
+        for ind in self.indicators:
+            rows.append(
+                [ind.name, ind.area, ind.period, ind.value, ind.forecast, ind.target, ind.verdict]
+            )
+        return rows
+
+
+def _count(value: Decimal | None) -> int:
+    return int((value or Decimal(0)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def _ratio_text(numerator: int | None, denominator: int | None) -> str:
+    if numerator is None or denominator is None:
+        return disclosure.SUPPRESSED_MARK
+    if denominator == 0:
+        return "No data"
+    ratio = (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"{ratio}"
+
+
+def _percent_text(numerator: int | None, denominator: int | None) -> str:
+    if numerator is not None and denominator == 0:
+        return "No data"
+    percent = disclosure.published_percentage(numerator, denominator)
+    return disclosure.SUPPRESSED_MARK if percent is None else f"{percent}%"
+
+
+def _public_indicator(
+    *, actor: Actor, item: DashboardItem, control: DisclosureControl
+) -> PublicIndicator:
+    figure = _indicator_figure(actor=actor, item=item, with_chart=False, number=0)
+    indicator = figure.indicator
+    latest = figure.latest
+    value = "No data"
+    period = ""
+    if latest is not None:
+        period = f"{latest.period_start:%B %Y}"
+        small_numerator = latest.numerator is not None and 0 < latest.numerator < control.threshold
+        if indicator.unit == Indicator.Unit.COUNT:
+            published = disclosure.publish_count(
+                _count(latest.value),
+                threshold=control.threshold,
+                rounding_base=control.rounding_base,
+            )
+            value = disclosure.shown(published)
+        elif small_numerator:
+            value = disclosure.SUPPRESSED_MARK
+        else:
+            value = format_value(latest.value, indicator.unit)
+    return PublicIndicator(
+        name=indicator.name,
+        code=indicator.code,
+        version=indicator.version,
+        area=figure.area.name if figure.area else "",
+        period=period,
+        value=value,
+        forecast=figure.forecast_display,
+        target=figure.target_display,
+        verdict=figure.verdict,
+    )
+
+
+def public_dashboard(*, actor: Actor, today: date | None = None) -> PublicDashboard:
+    """The anonymised dashboard: public items only, every count suppressed and rounded.
+
+    Counts, percentages and ratios are broken down by partner; the partners' counts form one
+    one-way table (each row adds up to its all-partners total; rows are not added to each other)
+    put through ``disclosure.publish_table``. A percentage or ratio is worked out from its
+    published numerator and denominator and is suppressed when either is. Money figures are
+    withheld: without the number of people behind them, one person's debt or income could show.
+    """
+    control = DisclosureControl.current()
+    staff = shared_dashboard(actor=actor, today=today, with_charts=False)
+    public_ids = {item.pk for item in dashboard_items(actor=actor, public_only=True)}
+    organisations = staff.organisations
+    labels: list[tuple[MeasureFigure, str]] = []
+    counts: list[list[int]] = []
+    withheld: list[MeasureFigure] = []
+    for figure in staff.measures:
+        if figure.item.pk not in public_ids:
+            continue
+        by_org = {c.organisation: c.result for c in figure.contributions}
+        unit = figure.definition.unit
+        if unit not in COUNTED_UNITS:
+            withheld.append(figure)
+            continue
+        numerators = [_count(by_org[o].numerator) if o in by_org else 0 for o in organisations]
+        labels.append((figure, "numerator" if unit != MeasureDefinition.Unit.COUNT else "count"))
+        counts.append(numerators)
+        if unit != MeasureDefinition.Unit.COUNT:
+            denominators = [
+                _count(by_org[o].denominator) if o in by_org else 0 for o in organisations
+            ]
+            labels.append((figure, "denominator"))
+            counts.append(denominators)
+    rows: list[PublicRow] = []
+    if counts and organisations:
+        table = disclosure.publish_table(
+            rows=[f"{figure.definition.code}:{kind}" for figure, kind in labels],
+            columns=organisations,
+            cells=counts,
+            threshold=control.threshold,
+            rounding_base=control.rounding_base,
+            column_totals=False,
+        )
+        index = 0
+        while index < len(labels):
+            figure, kind = labels[index]
+            cells = list(table.cells[index])
+            total = table.row_totals[index]
+            if kind == "count":
+                rows.append(
+                    PublicRow(
+                        label="Number",
+                        measure=figure.definition,
+                        kind="count",
+                        cells=[disclosure.shown(v) for v in cells],
+                        total=disclosure.shown(total),
+                    )
+                )
+                index += 1
+                continue
+            below = list(table.cells[index + 1])
+            below_total = table.row_totals[index + 1]
+            as_text = _percent_text
+            kind_name = "percent"
+            label = "Percentage"
+            if figure.definition.unit == MeasureDefinition.Unit.RATIO:
+                as_text, kind_name, label = _ratio_text, "ratio", "Ratio"
+            rows.append(
+                PublicRow(
+                    label=label,
+                    measure=figure.definition,
+                    kind=kind_name,
+                    cells=[as_text(n, d) for n, d in zip(cells, below, strict=True)],
+                    total=as_text(total, below_total),
+                )
+            )
+            rows.append(
+                PublicRow(
+                    label="Counted (numerator)",
+                    measure=figure.definition,
+                    kind="numerator",
+                    cells=[disclosure.shown(v) for v in cells],
+                    total=disclosure.shown(total),
+                )
+            )
+            rows.append(
+                PublicRow(
+                    label="Out of (denominator)",
+                    measure=figure.definition,
+                    kind="denominator",
+                    cells=[disclosure.shown(v) for v in below],
+                    total=disclosure.shown(below_total),
+                )
+            )
+            index += 2
+    for figure in withheld:
+        rows.append(
+            PublicRow(
+                label="Not published (money)",
+                measure=figure.definition,
+                kind="withheld",
+                cells=["Not published" for _ in organisations],
+                total="Not published",
+            )
+        )
+    indicators = [
+        _public_indicator(actor=actor, item=figure.item, control=control)
+        for figure in staff.indicators
+        if figure.item.pk in public_ids
+    ]
+    return PublicDashboard(
+        date_from=staff.date_from,
+        date_to=staff.date_to,
+        threshold=control.threshold,
+        rounding_base=control.rounding_base,
+        control_version=control.version,
+        indicators=indicators,
+        organisations=organisations,
+        rows=rows,
+    )
+
+
+def public_dashboard_state(*, actor: Actor) -> str:
+    """A fingerprint of what the public dashboard depends on besides the recorded data (the
+    items, the disclosure rules and the day), so a cached copy is dropped when they change."""
+    control = DisclosureControl.current()
+    items = DashboardItem.objects.aggregate(n=Count("pk"), changed=Max("modified_on"))
+    parts = (
+        control.version,
+        control.threshold,
+        control.rounding_base,
+        items["n"],
+        items["changed"],
+        timezone.localdate(),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+# ----------------------------------------------------------------------------- definitions
+
+
+def disclosure_control(*, actor: Actor) -> DisclosureControl:
+    return DisclosureControl.current()
+
+
+def disclosure_history(*, actor: Actor) -> QuerySet[DefinitionVersion]:
+    return DefinitionVersion.objects.filter(
+        kind=DefinitionVersion.Kind.DISCLOSURE, code="disclosure"
+    ).select_related("created_by")
+
+
+@dataclass(frozen=True)
+class DefinitionHistory:
+    name: str
+    kind: str
+    code: str
+    current: int
+    versions: list[DefinitionVersion]
+
+
+def dashboard_definition_history(*, actor: Actor) -> list[DefinitionHistory]:
+    """For every item on the dashboard (and the disclosure control): its name, kind, current
+    version and every version kept, newest first."""
+    wanted: list[tuple[str, str, str, int]] = []
+    for item in dashboard_items(actor=actor):
+        if item.indicator is not None:
+            indicator = item.indicator
+            wanted.append(
+                (
+                    indicator.name,
+                    DefinitionVersion.Kind.INDICATOR,
+                    indicator.code,
+                    indicator.version,
+                )
+            )
+        elif item.measure is not None:
+            measure = item.measure
+            wanted.append(
+                (measure.name, DefinitionVersion.Kind.MEASURE, measure.code, measure.version)
+            )
+    control = DisclosureControl.current()
+    wanted.append(
+        ("Disclosure control", DefinitionVersion.Kind.DISCLOSURE, "disclosure", control.version)
+    )
+    versions: dict[tuple[str, str], list[DefinitionVersion]] = {}
+    codes = {code for _, _, code, _ in wanted}
+    for version in DefinitionVersion.objects.filter(code__in=codes).select_related("created_by"):
+        versions.setdefault((version.kind, version.code), []).append(version)
+    return [
+        DefinitionHistory(
+            name=name,
+            kind=kind,
+            code=code,
+            current=current,
+            versions=versions.get((kind, code), []),
+        )
+        for name, kind, code, current in wanted
+    ]

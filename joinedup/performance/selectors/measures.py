@@ -1,0 +1,334 @@
+"""Reads for performance measures (F15): the figures for a programme, partner, team, area and
+period, computed live from case data by the calculations in ``performance.measures``; the
+definitions and their history for the "how we count" page; and the people behind a figure.
+
+Figures are aggregate counts (not personal data) and any member of staff may see them. The
+people behind a figure are personal data: they are listed only when the access policy gives
+the viewer a basis for the record behind the figure, and each person shown is audited; the
+others are counted but not named (rules 1-3, SEC-14)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from joinedup.accounts.models import Organisation, Team
+from joinedup.audit.services import AuditEntry, record_events
+from joinedup.cases.models import Programme
+from joinedup.people.models import Person
+from joinedup.sharing.categories import IDENTITY
+from joinedup.sharing.policy import access_to_people, works_with_people
+
+from ..measures import CALCULATIONS, TOTAL, Figure, Scope
+from ..models import Area, DefinitionVersion, MeasureDefinition
+from .areas import lsoa_codes_in
+
+if TYPE_CHECKING:
+    from joinedup.core.actor import Actor
+
+PEOPLE_PER_PAGE = 25
+#: The longest period the page will count over, to keep the counting quick.
+LONGEST_PERIOD_DAYS = 366 * 5
+
+
+@dataclass(frozen=True)
+class MeasureFilters:
+    """What to count: the period (both ends included; by default the last 12 months) and
+    optional programme, partner organisation, team and area."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    programme_id: uuid.UUID | None = None
+    organisation_id: uuid.UUID | None = None
+    team_id: uuid.UUID | None = None
+    area_id: uuid.UUID | None = None
+
+    def period(self, today: date) -> tuple[date, date]:
+        date_to = self.date_to or today
+        date_from = self.date_from or (date_to - timedelta(days=365))
+        return date_from, date_to
+
+
+@dataclass(frozen=True)
+class MeasureResult:
+    """One measure's figure: ``value`` is the number to show (a count, a percentage, a ratio
+    or pounds), None when there is nothing to divide by."""
+
+    definition: MeasureDefinition
+    numerator: Decimal
+    denominator: Decimal | None
+    value: Decimal | None
+    unit: str
+
+    @property
+    def code(self) -> str:
+        return self.definition.code
+
+    @property
+    def display(self) -> str:
+        return format_value(self.value, self.unit)
+
+
+@dataclass
+class QuestionGroup:
+    code: str
+    question: str
+    results: list[MeasureResult] = field(default_factory=list)
+
+
+@dataclass
+class PersonBehind:
+    person_id: uuid.UUID
+    name: str
+
+
+@dataclass
+class PeopleBehind:
+    definition: MeasureDefinition
+    page: Page[PersonBehind]
+    total: int
+    hidden: int
+
+
+def format_value(value: Decimal | None, unit: str) -> str:
+    if value is None:
+        return "No data"
+    if unit == MeasureDefinition.Unit.PERCENT:
+        return f"{value.quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+    if unit == MeasureDefinition.Unit.MONEY:
+        return f"£{value.quantize(Decimal('1'), ROUND_HALF_UP):,}"
+    if unit == MeasureDefinition.Unit.RATIO:
+        return f"{value.quantize(Decimal('0.1'), ROUND_HALF_UP)}"
+    return f"{value.quantize(Decimal('1'), ROUND_HALF_UP):,}"
+
+
+def _value(figure: Figure, unit: str) -> Decimal | None:
+    if figure.denominator is None:
+        return figure.numerator
+    if not figure.denominator:
+        return None
+    ratio = figure.numerator / figure.denominator
+    return ratio * 100 if unit == MeasureDefinition.Unit.PERCENT else ratio
+
+
+def _result(definition: MeasureDefinition, figure: Figure | None) -> MeasureResult:
+    figure = figure or Figure(
+        Decimal(0), None if definition.unit == MeasureDefinition.Unit.COUNT else Decimal(0)
+    )
+    if definition.unit == MeasureDefinition.Unit.MONEY:
+        figure = Figure(figure.numerator, None)
+    return MeasureResult(
+        definition=definition,
+        numerator=figure.numerator,
+        denominator=figure.denominator,
+        value=_value(figure, definition.unit),
+        unit=definition.unit,
+    )
+
+
+def _scope(filters: MeasureFilters, today: date | None = None) -> Scope:
+    today = today or timezone.localdate()
+    date_from, date_to = filters.period(today)
+    codes: tuple[str, ...] | None = None
+    if filters.area_id:
+        area = Area.objects.filter(pk=filters.area_id).first()
+        codes = tuple(lsoa_codes_in(area=area)) if area is not None else ()
+    return Scope(
+        date_from=date_from,
+        date_to=date_to,
+        today=today,
+        programme_id=filters.programme_id,
+        organisation_id=filters.organisation_id,
+        team_id=filters.team_id,
+        lsoa_codes=codes,
+    )
+
+
+def active_definitions() -> list[MeasureDefinition]:
+    return [
+        d
+        for d in MeasureDefinition.objects.filter(active=True).order_by("question", "order", "name")
+        if d.calculation in CALCULATIONS
+    ]
+
+
+def measure_results(
+    *, actor: Actor, filters: MeasureFilters, today: date | None = None
+) -> list[MeasureResult]:
+    """Every active measure for the filters, in question and page order. About one grouped
+    query per measure, whatever the size of the data."""
+    scope = _scope(filters, today)
+    results = []
+    for definition in active_definitions():
+        calculation = CALCULATIONS[definition.calculation]
+        figures = calculation.figures(scope, definition.parameters or {}, False)
+        results.append(_result(definition, figures.get(TOTAL)))
+    return results
+
+
+def measure_results_by_organisation(
+    *, actor: Actor, filters: MeasureFilters, today: date | None = None
+) -> dict[uuid.UUID, list[MeasureResult]]:
+    """Each organisation's contribution: for every organisation with something counted, every
+    active measure (zero where it has nothing), in the same order as ``measure_results``."""
+    scope = _scope(filters, today)
+    definitions = active_definitions()
+    per_measure = [
+        CALCULATIONS[d.calculation].figures(scope, d.parameters or {}, True) for d in definitions
+    ]
+    organisations = sorted(
+        {org for figures in per_measure for org in figures if org is not None}, key=str
+    )
+    return {
+        org: [
+            _result(definition, figures.get(org))
+            for definition, figures in zip(definitions, per_measure, strict=True)
+        ]
+        for org in organisations
+    }
+
+
+def measures_by_question(*, actor: Actor, filters: MeasureFilters) -> list[QuestionGroup]:
+    groups = {
+        code: QuestionGroup(code=code, question=str(label))
+        for code, label in MeasureDefinition.Question.choices
+    }
+    for result in measure_results(actor=actor, filters=filters):
+        groups[result.definition.question].results.append(result)
+    return list(groups.values())
+
+
+# ----------------------------------------------------------------------------- filter choices
+
+
+def programme_choices(*, actor: Actor) -> list[tuple[str, str]]:
+    return [(str(pk), name) for pk, name in Programme.objects.values_list("pk", "name")]
+
+
+def organisation_choices(*, actor: Actor) -> list[tuple[str, str]]:
+    return [
+        (str(pk), name)
+        for pk, name in Organisation.objects.filter(archived_on__isnull=True)
+        .order_by("name")
+        .values_list("pk", "name")
+    ]
+
+
+def team_choices(*, actor: Actor) -> list[tuple[str, str]]:
+    return [
+        (str(pk), f"{team} ({org})")
+        for pk, team, org in Team.objects.filter(archived_on__isnull=True)
+        .order_by("organisation__name", "name")
+        .values_list("pk", "name", "organisation__name")
+    ]
+
+
+def area_choices(*, actor: Actor) -> list[tuple[str, str]]:
+    return [
+        (str(pk), f"{name} ({Area.Level(level).label})")
+        for pk, name, level in Area.objects.exclude(level=Area.Level.LSOA)
+        .order_by("level", "name")
+        .values_list("pk", "name", "level")
+    ]
+
+
+# ----------------------------------------------------------------------------- definitions
+
+
+def measure_definition(*, actor: Actor, code: str) -> MeasureDefinition:
+    try:
+        return MeasureDefinition.objects.get(code=code)
+    except MeasureDefinition.DoesNotExist as exc:
+        raise Http404("No such measure.") from exc
+
+
+def how_we_count(*, actor: Actor) -> list[tuple[MeasureDefinition, list[DefinitionVersion]]]:
+    """Every measure definition (active first) with its versions, newest first. Two queries."""
+    definitions = list(MeasureDefinition.objects.order_by("-active", "question", "order", "name"))
+    versions: dict[str, list[DefinitionVersion]] = {}
+    for version in DefinitionVersion.objects.filter(
+        kind=DefinitionVersion.Kind.MEASURE
+    ).select_related("created_by"):
+        versions.setdefault(version.code, []).append(version)
+    return [(d, versions.get(d.code, [])) for d in definitions]
+
+
+def definition_history(*, actor: Actor, kind: str, code: str) -> QuerySet[DefinitionVersion]:
+    return DefinitionVersion.objects.filter(kind=kind, code=code).select_related("created_by")
+
+
+# ----------------------------------------------------------------------------- drill-down
+
+
+def people_behind_measure(
+    *,
+    actor: Actor,
+    code: str,
+    filters: MeasureFilters,
+    page: Any = 1,
+    today: date | None = None,
+) -> PeopleBehind:
+    """The people behind a measure's figure (its numerator) whom the viewer may see: those
+    whose record behind the figure the access policy lets the viewer see (the calculation's
+    information category, held by the organisation holding that record). The others are
+    counted in ``hidden``. Each person shown is audited; if the audit cannot be written,
+    nothing is returned (SEC-21)."""
+    definition = measure_definition(actor=actor, code=code)
+    calculation = CALCULATIONS.get(definition.calculation)
+    if calculation is None:
+        raise Http404("No such measure.")
+    holders: dict[uuid.UUID, set[Any]] = {}
+    for person_id, holder_id in calculation.people(_scope(filters, today), definition.parameters):
+        holders.setdefault(person_id, set()).add(holder_id)
+    visible: list[uuid.UUID] = []
+    decisions: dict[uuid.UUID, str] = {}
+    if holders and works_with_people(actor):
+        people = Person.objects.filter(pk__in=list(holders), archived_on__isnull=True).only(
+            "pk", "registered_by_id"
+        )
+        access = access_to_people(actor=actor, people=people)
+        for person_id, person_access in access.items():
+            for holder_id in holders[person_id]:
+                decision = person_access.decide(calculation.category, holder_id)
+                if decision.allowed and person_access.allows(IDENTITY, holder_id):
+                    visible.append(person_id)
+                    decisions[person_id] = decision.basis.value
+                    break
+    names = {
+        pk: f"{given} {family}"
+        for pk, given, family in Person.objects.filter(pk__in=visible).values_list(
+            "pk", "given_name", "family_name"
+        )
+    }
+    ordered = sorted(visible, key=lambda pk: (names.get(pk, "").lower(), str(pk)))
+    paginator: Paginator[Any] = Paginator(ordered, PEOPLE_PER_PAGE)
+    shown = paginator.get_page(page)
+    rows = [PersonBehind(person_id=pk, name=names[pk]) for pk in shown.object_list]
+    categories = sorted({IDENTITY, calculation.category})
+    record_events(
+        actor=actor,
+        action="view",
+        entries=[
+            AuditEntry(
+                person_id=row.person_id,
+                categories=categories,
+                basis=decisions[row.person_id],
+                detail={"page": "performance measure people", "measure": definition.code},
+            )
+            for row in rows
+        ],
+    )
+    return PeopleBehind(
+        definition=definition,
+        page=Page(rows, shown.number, paginator),
+        total=len(holders),
+        hidden=len(holders) - len(visible),
+    )

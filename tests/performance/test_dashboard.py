@@ -1,0 +1,519 @@
+"""The shared partnership dashboard (F16), its settings, the disclosure rules and the anonymised
+public view with its CSV (issue 7, items 6 and 7).
+
+The partnership here is built with known cases and job starts; the expected figures are counted
+by hand in plain Python over what was created and compared with what the pages show."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from joinedup.accounts.models import Organisation, User
+from joinedup.accounts.roles import Role
+from joinedup.core.actor import Actor
+from joinedup.performance import disclosure
+from joinedup.performance.models import (
+    Area,
+    DashboardItem,
+    DefinitionVersion,
+    Indicator,
+    IndicatorValue,
+    MeasureDefinition,
+    Target,
+)
+from joinedup.performance.services import dashboard as services
+
+from ..conftest import client_for
+from ..factories import UserFactory
+from .test_measures_data import case, outcome, person
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped_defaults")]
+
+DASHBOARD = reverse("performance:dashboard")
+SETTINGS = reverse("performance:dashboard_settings")
+DISCLOSURE = reverse("performance:disclosure_settings")
+DEFINITIONS = reverse("performance:dashboard_definitions")
+PUBLIC = reverse("performance:public_dashboard")
+PUBLIC_CSV = reverse("performance:public_dashboard_csv")
+MEASURES = ("people-engaged", "people-into-work", "people-into-work-percent")
+
+
+@pytest.fixture
+def analyst(council: Organisation) -> User:
+    return UserFactory(
+        organisation=council, roles=[Role.PERFORMANCE_ANALYST], full_name="Priya Shah"
+    )
+
+
+@dataclass
+class Made:
+    """What was recorded: one line per case, so the test can count by hand."""
+
+    organisation: str
+    person: str
+    opened: date
+    closed: date | None
+    job_start: date | None
+
+
+@pytest.fixture
+def partnership(
+    council: Organisation,
+    cab: Organisation,
+    jcp: Organisation,
+    council_worker: User,
+    cab_adviser: User,
+    jcp_coach: User,
+) -> list[Made]:
+    """Council: 9 people engaged, 6 into work. Citizens Advice: 3 engaged, 1 into work.
+    Jobcentre Plus: 12 engaged, 7 into work. Plus cases and job starts outside the period."""
+    today = timezone.localdate()
+    recent = today - timedelta(days=30)
+    long_ago = today - timedelta(days=800)
+    plan = [
+        (council, council_worker, 9, 6),
+        (cab, cab_adviser, 3, 1),
+        (jcp, jcp_coach, 12, 7),
+    ]
+    made: list[Made] = []
+    for org, worker, engaged, into_work in plan:
+        for n in range(engaged):
+            name = f"Resident{org.name.split()[0]} Number{n}"
+            who = person(org, name)
+            opened = today - timedelta(days=100 + n)
+            on = case(who, org, worker, opened)
+            start = recent if n < into_work else None
+            if start:
+                outcome(on, "job_start", start)
+            made.append(Made(org.name, name, opened, None, start))
+        # Someone helped long ago: case closed and job started before the period.
+        name = f"Former{org.name.split()[0]} Client"
+        who = person(org, name)
+        on = case(who, org, worker, long_ago, closed=long_ago + timedelta(days=60))
+        outcome(on, "job_start", long_ago + timedelta(days=30))
+        made.append(
+            Made(
+                org.name,
+                name,
+                long_ago,
+                long_ago + timedelta(days=60),
+                long_ago + timedelta(days=30),
+            )
+        )
+    for position, code in enumerate(MEASURES, start=1):
+        DashboardItem.objects.create(
+            measure=MeasureDefinition.objects.get(code=code), order=position, public=True
+        )
+    return made
+
+
+def _hand_count(made: list[Made]) -> dict[str, dict[str, int]]:
+    """Per organisation: people with a case open in the last year, and those with a job start in
+    it; counted in plain Python over what the fixture created."""
+    today = timezone.localdate()
+    start = today - timedelta(days=365)
+    counts: dict[str, dict[str, int]] = {}
+    for row in made:
+        figures = counts.setdefault(row.organisation, {"engaged": 0, "into_work": 0})
+        active = row.opened <= today and (row.closed is None or row.closed >= start)
+        if active:
+            figures["engaged"] += 1
+        if row.job_start is not None and start <= row.job_start <= today:
+            figures["into_work"] += 1
+    return counts
+
+
+def _cells(html: str, testid: str) -> list[str]:
+    row = re.search(rf'<tr[^>]*data-testid="{testid}"[^>]*>(.*?)</tr>', html, re.S)
+    assert row is not None, f"no row {testid}"
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    ]
+
+
+# ----------------------------------------------------------------------------- the staff dashboard
+
+
+def test_dashboard_figures_match_a_count_by_hand(
+    partnership: list[Made], council_worker: User
+) -> None:
+    by_hand = _hand_count(partnership)
+    engaged = sum(f["engaged"] for f in by_hand.values())
+    into_work = sum(f["into_work"] for f in by_hand.values())
+    assert (engaged, into_work) == (24, 14)  # the fixture's own promise, counted by hand
+
+    page = client_for(council_worker).get(DASHBOARD)
+    assert page.status_code == 200
+    html = page.content.decode()
+    names = sorted(by_hand)  # partners are shown in name order
+    engaged_row = _cells(html, "measure-people-engaged")
+    assert engaged_row[0] == f"{engaged:,}"
+    assert engaged_row[1:4] == [str(by_hand[n]["engaged"]) for n in names]
+    into_work_row = _cells(html, "measure-people-into-work")
+    assert into_work_row[0] == str(into_work)
+    assert into_work_row[1:4] == [str(by_hand[n]["into_work"]) for n in names]
+    share = _cells(html, "measure-people-into-work-percent")
+    assert share[0] == f"{100 * into_work / engaged:.1f}%"
+    assert share[1:4] == [
+        f"{100 * by_hand[n]['into_work'] / by_hand[n]['engaged']:.1f}%" for n in names
+    ]
+    # Each figure shows its definition's version and links to the history.
+    assert "Version 1<span" in html
+    assert DEFINITIONS in html
+    # Nobody is named on the dashboard.
+    assert "Resident" not in html and "Former" not in html
+
+
+def test_dashboard_when_nothing_is_on_it(council_worker: User) -> None:
+    page = client_for(council_worker).get(DASHBOARD)
+    assert page.status_code == 200
+    assert 'data-testid="dashboard-empty"' in page.content.decode()
+    assert SETTINGS not in page.content.decode()  # only analysts are offered the settings
+
+
+def test_dashboard_needs_sign_in() -> None:
+    response = Client().get(DASHBOARD)
+    assert response.status_code == 302 and "sign-in" in response["Location"]
+
+
+# ----------------------------------------------------------------------------- the public view
+
+
+def _expected_public_table(
+    by_hand: dict[str, dict[str, int]], threshold: int = 5, base: int = 5
+) -> disclosure.PublishedTable:
+    names = sorted(by_hand)
+    engaged = [by_hand[n]["engaged"] for n in names]
+    into_work = [by_hand[n]["into_work"] for n in names]
+    # Rows as the public view builds them: counts, then numerator and denominator of the share.
+    return disclosure.publish_table(
+        rows=["engaged", "into_work", "share_numerator", "share_denominator"],
+        columns=names,
+        cells=[engaged, into_work, into_work, engaged],
+        threshold=threshold,
+        rounding_base=base,
+        column_totals=False,
+    )
+
+
+def test_public_view_needs_no_sign_in_and_leaks_nothing_under_the_threshold(
+    partnership: list[Made],
+) -> None:
+    by_hand = _hand_count(partnership)
+    expected = _expected_public_table(by_hand)
+    page = Client().get(PUBLIC)
+    assert page.status_code == 200
+    html = page.content.decode()
+    engaged = _cells(html, "public-people-engaged-count")
+    into_work = _cells(html, "public-people-into-work-count")
+    assert engaged[1:] == [disclosure.shown(v) for v in expected.cells[0]] + [
+        disclosure.shown(expected.row_totals[0])
+    ]
+    assert into_work[1:] == [disclosure.shown(v) for v in expected.cells[1]] + [
+        disclosure.shown(expected.row_totals[1])
+    ]
+    # Citizens Advice engaged 3 people and got 1 into work: both suppressed.
+    cab_column = sorted(by_hand).index("Citizens Advice Northvale")
+    assert engaged[1 + cab_column] == "[c]"
+    assert into_work[1 + cab_column] == "[c]"
+    # Every number shown in the measures table is a rounded count of at least the threshold
+    # (or zero); percentages are worked out from published counts or suppressed.
+    table = re.search(r'data-testid="public-measures".*?</table>', html, re.S)
+    assert table is not None
+    for cell in re.findall(
+        r'<td class="govuk-table__cell govuk-table__cell--numeric">([^<]*)</td>', table.group(0)
+    ):
+        if cell == "[c]":
+            continue
+        if cell.endswith("%"):
+            continue
+        number = int(cell.replace(",", ""))
+        assert number == 0 or (number >= 5 and number % 5 == 0), cell
+    share = _cells(html, "public-people-into-work-percent-percent")
+    assert share[1 + cab_column] == "[c]"
+    # No personal data.
+    assert "Resident" not in html and "Former" not in html
+
+
+def test_public_view_shows_only_public_items(partnership: list[Made]) -> None:
+    DashboardItem.objects.filter(measure__code="people-into-work").update(public=False)
+    html = Client().get(PUBLIC).content.decode()
+    assert 'data-testid="public-people-engaged-count"' in html
+    assert 'data-testid="public-people-into-work-count"' not in html
+
+
+def test_public_view_when_nothing_is_public(db: None) -> None:
+    html = Client().get(PUBLIC).content.decode()
+    assert 'data-testid="public-empty"' in html
+
+
+def test_public_csv_is_the_published_table_with_formulas_neutralised(
+    partnership: list[Made], jcp: Organisation
+) -> None:
+    Organisation.objects.filter(pk=jcp.pk).update(name="=HYPERLINK(1)")
+    response = Client().get(PUBLIC_CSV)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    header = rows[1]
+    assert "'=HYPERLINK(1)" in header and "=HYPERLINK(1)" not in header
+    name = MeasureDefinition.objects.get(code="people-engaged").name
+    engaged = next(row for row in rows if row[:2] == [name, "Number"])
+    page_row = _cells(Client().get(PUBLIC).content.decode(), "public-people-engaged-count")
+    assert engaged[2:] == page_row[1:]
+    assert "Resident" not in response.content.decode()
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+def test_settings_page_is_for_analysts_only(council_worker: User, analyst: User) -> None:
+    assert client_for(council_worker).get(SETTINGS).status_code == 403
+    assert client_for(council_worker).get(DISCLOSURE).status_code == 403
+    assert Client().get(SETTINGS).status_code == 302
+    page = client_for(analyst).get(SETTINGS)
+    assert page.status_code == 200
+    assert 'data-testid="no-items"' in page.content.decode()
+
+
+def test_analyst_adds_orders_publishes_and_removes_items(
+    analyst: User, council_worker: User
+) -> None:
+    client = client_for(analyst)
+    added = client.post(SETTINGS, {"item": "measure:people-engaged", "public": "yes"})
+    assert added.status_code == 302
+    client.post(SETTINGS, {"item": "measure:people-into-work", "public": "no"})
+    items = list(DashboardItem.objects.order_by("order"))
+    assert [(i.measure.code, i.public, i.order) for i in items] == [  # type: ignore[union-attr]
+        ("people-engaged", True, 1),
+        ("people-into-work", False, 2),
+    ]
+    second = items[1]
+    client.post(reverse("performance:dashboard_item_move", args=[second.pk]), {"direction": "up"})
+    assert list(
+        DashboardItem.objects.order_by("order").values_list("measure__code", flat=True)
+    ) == [
+        "people-into-work",
+        "people-engaged",
+    ]
+    client.post(reverse("performance:dashboard_item_public", args=[second.pk]), {"public": "yes"})
+    second.refresh_from_db()
+    assert second.public
+    # Key workers cannot change it.
+    assert (
+        client_for(council_worker)
+        .post(reverse("performance:dashboard_item_remove", args=[second.pk]))
+        .status_code
+        == 403
+    )
+    client.post(reverse("performance:dashboard_item_remove", args=[second.pk]))
+    assert list(DashboardItem.objects.values_list("measure__code", "order")) == [
+        ("people-engaged", 1)
+    ]
+
+
+def test_adding_needs_a_choice_and_no_duplicates(analyst: User) -> None:
+    client = client_for(analyst)
+    empty = client.post(SETTINGS, {"public": "yes"})
+    assert empty.status_code == 400
+    assert "Select an indicator or measure" in empty.content.decode()
+    assert "govuk-error-summary" in empty.content.decode()
+    client.post(SETTINGS, {"item": "measure:people-engaged", "public": "yes"})
+    with pytest.raises(Exception, match="already on the dashboard"):
+        services.add_dashboard_item(
+            actor=Actor.for_user(analyst, process="test"),
+            choice="measure:people-engaged",
+            public=True,
+        )
+    assert DashboardItem.objects.count() == 1
+
+
+def test_there_is_no_way_to_type_in_a_total(analyst: User) -> None:
+    client = client_for(analyst)
+    client.post(SETTINGS, {"item": "measure:people-engaged", "public": "yes"})
+    client.post(SETTINGS, {"item": "measure:people-into-work", "public": "yes"})
+    form = client.get(SETTINGS).content.decode()
+    names = set(re.findall(r'<(?:input|select|textarea)[^>]*name="([a-z_]+)"', form))
+    assert names == {"csrfmiddlewaretoken", "item", "public", "direction"}
+
+
+# ----------------------------------------------------------------------------- disclosure rules
+
+
+def test_changing_the_disclosure_rules_is_versioned_and_applied(
+    partnership: list[Made], analyst: User
+) -> None:
+    client = client_for(analyst)
+    page = client.get(DISCLOSURE)
+    assert page.status_code == 200
+    changed = client.post(
+        DISCLOSURE,
+        {"version": "1", "threshold": "10", "rounding_base": "1", "change_reason": "Stricter rule"},
+    )
+    assert changed.status_code == 302
+    versions = list(
+        DefinitionVersion.objects.filter(kind="disclosure")
+        .order_by("version")
+        .values_list("version", "definition", "change_reason")
+    )
+    assert versions == [
+        (1, {"threshold": 5, "rounding_base": 5}, "Shipped defaults"),
+        (2, {"threshold": 10, "rounding_base": 1}, "Stricter rule"),
+    ]
+    by_hand = _hand_count(partnership)
+    names = sorted(by_hand)
+    html = Client().get(PUBLIC).content.decode()
+    engaged = _cells(html, "public-people-engaged-count")
+    # Council's 9 is now under the threshold; Jobcentre's 12 is shown unrounded.
+    assert engaged[1 + names.index("Northvale Borough Council")] == "[c]"
+    expected = _expected_public_table(by_hand, threshold=10, base=1)
+    assert engaged[1:] == [disclosure.shown(v) for v in expected.cells[0]] + [
+        disclosure.shown(expected.row_totals[0])
+    ]
+    assert "Rules version 2" in html
+    history = client.get(DEFINITIONS).content.decode()
+    assert "Stricter rule" in history and "Shipped defaults" in history
+    # A form built from version 1 is now stale.
+    stale = client.post(
+        DISCLOSURE,
+        {"version": "1", "threshold": "7", "rounding_base": "5", "change_reason": "Another"},
+    )
+    assert stale.status_code == 400
+    assert "Someone else changed the rules" in stale.content.decode()
+
+
+def test_bad_disclosure_rules_are_refused_with_messages(analyst: User) -> None:
+    response = client_for(analyst).post(
+        DISCLOSURE, {"version": "1", "threshold": "1", "rounding_base": "", "change_reason": ""}
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "The threshold must be between 3 and 50" in text
+    assert "Enter what to round published counts to" in text
+    assert "Enter why the rules are changing" in text
+    assert not DefinitionVersion.objects.filter(kind="disclosure").exists()
+
+
+# ----------------------------------------------------------------------------- indicators
+
+
+def _indicator_on_dashboard(values: list[int], *, public: bool = True) -> Indicator:
+    indicator = Indicator.objects.get(code="claimant-count")
+    district = Area.objects.create(code="E08000999", name="Northvale", level=Area.Level.DISTRICT)
+    ward = Area.objects.create(
+        code="E05000999", name="Hill Ward", level=Area.Level.WARD, parent=district
+    )
+    for n, value in enumerate(values):
+        period = date(2025, 1 + n, 1)
+        IndicatorValue.objects.create(
+            indicator=indicator, area=district, period_start=period, value=Decimal(value)
+        )
+        IndicatorValue.objects.create(
+            indicator=indicator, area=ward, period_start=period, value=Decimal(3)
+        )
+    DashboardItem.objects.create(indicator=indicator, order=1, public=public)
+    return indicator
+
+
+def test_indicator_shows_latest_value_forecast_target_and_chart_with_table(
+    council_worker: User,
+) -> None:
+    indicator = _indicator_on_dashboard([9500, 9480, 9450, 9420, 9400, 9390, 9350, 9321])
+    Target.objects.create(
+        indicator=indicator,
+        area=Area.objects.get(code="E08000999"),
+        baseline_period=date(2025, 6, 1),
+        baseline_value=Decimal(9390),
+        target_value=Decimal(8200),
+        target_period=date(2028, 3, 1),
+    )
+    html = client_for(council_worker).get(DASHBOARD).content.decode()
+    row = _cells(html, "indicator-claimant-count")
+    assert row[0] == "Northvale"  # the target's area, not the ward
+    assert row[1].startswith("9,321")
+    assert row[2] != "No forecast"
+    assert row[3] == "8,200 by March 2028"
+    assert "Version 1" in row[5]
+    assert 'data-testid="chart"' in html and 'data-testid="chart-table"' in html
+    assert "<script>" not in html  # CSP: no inline script (the spec is JSON, not code)
+
+
+def test_public_indicator_counts_are_rounded_and_small_ones_suppressed() -> None:
+    _indicator_on_dashboard([9500, 9321])
+    html = Client().get(PUBLIC).content.decode()
+    table = re.search(r'data-testid="public-indicators".*?</table>', html, re.S)
+    assert table is not None
+    assert "9,320" in table.group(0) and "9,321" not in table.group(0)
+    # The same indicator shown only for a ward where 3 people claim: suppressed.
+    IndicatorValue.objects.filter(area__code="E08000999").delete()
+    cache.clear()
+    html = Client().get(PUBLIC).content.decode()
+    table = re.search(r'data-testid="public-indicators".*?</table>', html, re.S)
+    assert table is not None
+    assert "Hill Ward" in table.group(0)
+    assert ">[c]<" in table.group(0)
+
+
+def test_definitions_page_lists_each_items_versions(council_worker: User) -> None:
+    _indicator_on_dashboard([10, 12])
+    page = client_for(council_worker).get(DEFINITIONS)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="indicator-claimant-count"' in html
+    assert 'id="disclosure-disclosure"' in html
+
+
+def test_settings_page_lists_indicators_and_measures(analyst: User) -> None:
+    _indicator_on_dashboard([10, 12])
+    client = client_for(analyst)
+    client.post(SETTINGS, {"item": "measure:people-engaged", "public": "no"})
+    page = client.get(SETTINGS)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Claimant count" in html and "People engaged" in html
+    assert "Staff only" in html
+
+
+def test_a_vanished_item_gives_a_clear_message(analyst: User) -> None:
+    client = client_for(analyst)
+    client.post(SETTINGS, {"item": "measure:people-engaged", "public": "yes"})
+    item = DashboardItem.objects.get()
+    client.post(reverse("performance:dashboard_item_remove", args=[item.pk]))
+    again = client.post(reverse("performance:dashboard_item_remove", args=[item.pk]), follow=True)
+    assert "no longer on the dashboard" in again.content.decode()
+
+
+def test_only_analysts_may_use_the_services(council_worker: User) -> None:
+    actor = Actor.for_user(council_worker, process="test")
+    with pytest.raises(PermissionDenied):
+        services.add_dashboard_item(actor=actor, choice="measure:people-engaged", public=True)
+    with pytest.raises(PermissionDenied):
+        services.change_disclosure_control(
+            actor=actor, threshold=10, rounding_base=5, change_reason="x", expected_version=1
+        )
+    assert not DashboardItem.objects.exists()
+
+
+def test_public_page_keeps_the_strict_content_security_policy(partnership: list[Made]) -> None:
+    response = Client().get(PUBLIC)
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    html = response.content.decode()
+    assert html.count("<script") == html.count("<script src=") + html.count(
+        '<script type="module" src='
+    )
+    assert " style=" not in html

@@ -1,0 +1,96 @@
+"""The demo partnership's dashboard: the figures match a count done by hand over the demo's
+recorded data, and the public view publishes nothing under the threshold."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from joinedup.accounts.models import User
+from joinedup.accounts.roles import Role
+from joinedup.cases.models import Case
+from joinedup.demo.builder import build_demo
+from joinedup.outcomes.models import Outcome
+from joinedup.performance import disclosure
+from joinedup.performance.models import DashboardItem
+
+from ..conftest import client_for
+
+pytestmark = [pytest.mark.django_db]
+
+
+def _cells(html: str, testid: str) -> list[str]:
+    row = re.search(rf'<tr[^>]*data-testid="{testid}"[^>]*>(.*?)</tr>', html, re.S)
+    assert row is not None, f"no row {testid}"
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    ]
+
+
+def test_the_demo_dashboard_matches_a_count_by_hand() -> None:
+    build_demo(seed=7, people=80)
+    assert DashboardItem.objects.filter(measure__code="people-into-work").exists()
+    today = timezone.localdate()
+    start = today - timedelta(days=365)
+    # By hand: every case and job start, walked in plain Python.
+    engaged: dict[str, set[object]] = {}
+    for row in Case.objects.values("organisation__name", "person_id", "opened_on", "closed_on"):
+        if row["opened_on"] <= today and (row["closed_on"] is None or row["closed_on"] >= start):
+            engaged.setdefault(row["organisation__name"], set()).add(row["person_id"])
+    into_work: dict[str, set[object]] = {}
+    for row in Outcome.objects.filter(kind="job_start").values(
+        "case__organisation__name", "person_id", "achieved_on"
+    ):
+        if start <= row["achieved_on"] <= today:
+            into_work.setdefault(row["case__organisation__name"], set()).add(row["person_id"])
+    all_engaged = {p for people in engaged.values() for p in people}
+    all_into_work = {p for people in into_work.values() for p in people}
+    assert all_into_work, "the demo should have job starts in the last year"
+
+    viewer = next(u for u in User.objects.all() if u.has_role(Role.PERFORMANCE_ANALYST))
+    html = client_for(viewer).get(reverse("performance:dashboard")).content.decode()
+    table = re.search(r'data-testid="dashboard-measures".*?</thead>', html, re.S)
+    assert table is not None
+    headers = [
+        html_lib.unescape(h)
+        for h in re.findall(r"<th scope=\"col\"[^>]*>([^<]*)</th>", table.group(0))
+    ]
+    organisations = headers[2:-1]  # after "Measure" and "Partnership", before "Definition"
+    assert organisations == sorted(organisations)
+    assert set(engaged) | set(into_work) <= set(organisations)
+    row = _cells(html, "measure-people-engaged")
+    assert row[0] == f"{len(all_engaged):,}"
+    assert row[1 : 1 + len(organisations)] == [
+        f"{len(engaged.get(o, ())):,}" for o in organisations
+    ]
+    row = _cells(html, "measure-people-into-work")
+    assert row[0] == f"{len(all_into_work):,}"
+    assert row[1 : 1 + len(organisations)] == [
+        f"{len(into_work.get(o, ())):,}" for o in organisations
+    ]
+
+    public = Client().get(reverse("performance:public_dashboard")).content.decode()
+    counts = [len(engaged.get(o, ())) for o in organisations]
+    published = disclosure.publish_table(
+        rows=["engaged"],
+        columns=organisations,
+        cells=[counts],
+        threshold=5,
+        rounding_base=5,
+        column_totals=False,
+    )
+    row = _cells(public, "public-people-engaged-count")
+    assert row[1:] == [disclosure.shown(v) for v in published.cells[0]] + [
+        disclosure.shown(published.row_totals[0])
+    ]
+    # Money measures are staff-only in the demo, and no one is named.
+    assert "debt-reduced" not in public
+    for person_name in Case.objects.values_list("person__family_name", flat=True)[:20]:
+        assert f">{person_name}<" not in public

@@ -1,0 +1,217 @@
+"""Disclosure control: no published table lets a count under the threshold be worked out.
+
+The checker here is written apart from ``disclosure.py``: it puts EVERY member of the table
+(cells, row totals, column totals, grand total) into one linear programme, fixes the published
+ones by their bounds, and asks for the lowest and highest value of each suppressed small count.
+A reader who knows the unrounded published figures (stronger than a real reader, who sees them
+rounded) and that suppressed counts are at least 1 still cannot pin any of them down."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from joinedup.performance import disclosure
+
+
+def _members(cells: list[list[int]], two_way: bool) -> tuple[list[str], dict[str, int], list]:
+    """All members as names with their true values, and the equations as coefficient dicts."""
+    values: dict[str, int] = {}
+    equations: list[dict[str, float]] = []
+    for i, row in enumerate(cells):
+        for j, value in enumerate(row):
+            values[f"c{i},{j}"] = value
+        values[f"r{i}"] = sum(row)
+        equation = {f"r{i}": 1.0}
+        equation.update({f"c{i},{j}": -1.0 for j in range(len(row))})
+        equations.append(equation)
+    if two_way:
+        width = len(cells[0])
+        for j in range(width):
+            values[f"k{j}"] = sum(row[j] for row in cells)
+            equation = {f"k{j}": 1.0}
+            equation.update({f"c{i},{j}": -1.0 for i in range(len(cells))})
+            equations.append(equation)
+        values["g"] = sum(map(sum, cells))
+        equations.append({"g": 1.0, **{f"r{i}": -1.0 for i in range(len(cells))}})
+        equations.append({"g": 1.0, **{f"k{j}": -1.0 for j in range(width)}})
+    return list(values), values, equations
+
+
+def _published_names(table: disclosure.PublishedTable) -> set[str]:
+    names = set()
+    for i, row in enumerate(table.cells):
+        names.update(f"c{i},{j}" for j, value in enumerate(row) if value is not None)
+    names.update(f"r{i}" for i, value in enumerate(table.row_totals) if value is not None)
+    if table.column_totals is not None:
+        names.update(f"k{j}" for j, value in enumerate(table.column_totals) if value is not None)
+        if table.grand_total is not None:
+            names.add("g")
+    return names
+
+
+def recoverable_small_counts(
+    cells: list[list[int]], table: disclosure.PublishedTable, threshold: int
+) -> list[tuple[str, int, float, float]]:
+    """Every suppressed count under the threshold whose possible range is a single value."""
+    names, values, equations = _members(cells, table.column_totals is not None)
+    published = _published_names(table)
+    suppressed = [name for name in names if name not in published]
+    lowest = 0 if any(values[name] == 0 for name in suppressed) else 1
+    bounds = [
+        (values[name], values[name]) if name in published else (lowest, None) for name in names
+    ]
+    a_eq = np.array([[equation.get(name, 0.0) for name in names] for equation in equations])
+    b_eq = np.zeros(len(equations))
+    found = []
+    for name in suppressed:
+        if not 0 < values[name] < threshold:
+            continue
+        objective = np.array([1.0 if other == name else 0.0 for other in names])
+        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        assert low.status == 0, "the true table must be feasible"
+        top = float("inf") if high.status == 3 else -high.fun
+        if top - low.fun < 0.5:
+            found.append((name, values[name], low.fun, top))
+    return found
+
+
+def _publish(cells: list[list[int]], threshold: int = 5, base: int = 5, two_way: bool = True):
+    return disclosure.publish_table(
+        rows=[f"row {i}" for i in range(len(cells))],
+        columns=[f"col {j}" for j in range(len(cells[0]))],
+        cells=cells,
+        threshold=threshold,
+        rounding_base=base,
+        column_totals=two_way,
+    )
+
+
+tables = st.integers(min_value=1, max_value=5).flatmap(
+    lambda width: st.lists(
+        st.lists(st.one_of(st.integers(0, 6), st.integers(0, 40)), min_size=width, max_size=width),
+        min_size=1,
+        max_size=5,
+    )
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=tables, threshold=st.sampled_from([3, 5, 10]), two_way=st.booleans())
+def test_no_published_table_lets_a_small_count_be_recovered(
+    cells: list[list[int]], threshold: int, two_way: bool
+) -> None:
+    table = _publish(cells, threshold=threshold, two_way=two_way)
+    assert recoverable_small_counts(cells, table, threshold) == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=tables, threshold=st.sampled_from([3, 5, 10]), base=st.sampled_from([1, 5, 10]))
+def test_every_published_count_is_at_least_the_threshold_or_zero_and_rounded(
+    cells: list[list[int]], threshold: int, base: int
+) -> None:
+    table = _publish(cells, threshold=threshold, base=base)
+    values = disclosure.table_values(cells)
+    shown = {
+        disclosure.cell_key(i, j): v for i, row in enumerate(table.cells) for j, v in enumerate(row)
+    }
+    shown |= {disclosure.row_key(i): v for i, v in enumerate(table.row_totals)}
+    assert table.column_totals is not None
+    shown |= {disclosure.column_key(j): v for j, v in enumerate(table.column_totals)}
+    shown[disclosure.grand_key()] = table.grand_total
+    for key, published in shown.items():
+        true = values[key]
+        if published is None:
+            assert true > 0, "zeros are published, never suppressed"
+            continue
+        assert true == 0 or true >= threshold, f"{key} = {true} was published"
+        assert published % max(base, 1) == 0
+        assert abs(published - true) <= base / 2
+
+
+def test_a_lone_small_count_in_a_row_gets_a_partner() -> None:
+    table = _publish([[3, 20, 30], [12, 14, 16]])
+    assert table.cells[0][0] is None
+    # The row total is published, so a second cell in row 0 and in column 0 must go too.
+    assert sum(value is None for value in table.cells[0]) >= 2
+    assert sum(row[0] is None for row in table.cells) >= 2
+    assert table.grand_total == 95
+
+
+def test_two_ones_that_add_up_to_the_total_are_protected() -> None:
+    # 1 + 1 with a published total of 2 would pin both down: suppressing the pair is not enough.
+    cells = [[1, 1, 30]]
+    table = _publish(cells, two_way=False)
+    assert table.cells[0][:2] == (None, None)
+    assert recoverable_small_counts(cells, table, 5) == []
+    assert table.cells[0][2] is None or table.row_totals[0] is None
+
+
+def test_a_small_total_is_suppressed_with_its_cells() -> None:
+    cells = [[1, 2], [20, 25]]
+    table = _publish(cells)
+    assert table.row_totals[0] is None
+    assert recoverable_small_counts(cells, table, 5) == []
+
+
+def test_zeros_are_published() -> None:
+    table = _publish([[0, 20], [10, 0]])
+    assert table.cells == ((0, 20), (10, 0))
+    assert table.suppressed_count == 0
+
+
+def test_rounding_to_the_base() -> None:
+    assert [disclosure.round_count(v, 5) for v in (0, 5, 6, 7, 8, 12, 13)] == [
+        0,
+        5,
+        5,
+        5,
+        10,
+        10,
+        15,
+    ]
+    assert disclosure.round_count(7, 1) == 7
+
+
+def test_percentages_on_suppressed_counts_are_suppressed() -> None:
+    assert disclosure.published_percentage(None, 40) is None
+    assert disclosure.published_percentage(10, None) is None
+    assert disclosure.published_percentage(10, 0) is None
+    assert disclosure.published_percentage(10, 40) == Decimal(25)
+
+
+def test_single_counts() -> None:
+    assert disclosure.publish_count(4, threshold=5, rounding_base=5) is None
+    assert disclosure.publish_count(0, threshold=5, rounding_base=5) == 0
+    assert disclosure.publish_count(13, threshold=5, rounding_base=5) == 15
+
+
+def test_bad_tables_are_refused() -> None:
+    with pytest.raises(ValueError, match="same number of columns"):
+        disclosure.suppression_pattern([[1, 2], [3]], threshold=5)
+    with pytest.raises(ValueError, match="labels do not match"):
+        _publish([[1, 2], [3]])
+    with pytest.raises(ValueError, match="whole numbers"):
+        _publish([[1, -2]])
+
+
+def test_the_checker_can_fail() -> None:
+    """Suppressing only the small cell leaves it recoverable; the checker must see that."""
+    cells = [[3, 20, 30]]
+    naive = disclosure.PublishedTable(
+        rows=("a",),
+        columns=("x", "y", "z"),
+        cells=((None, 20, 30),),
+        row_totals=(53,),
+        column_totals=None,
+        grand_total=None,
+        threshold=5,
+        rounding_base=1,
+    )
+    assert recoverable_small_counts(cells, naive, 5) == [("c0,0", 3, 3.0, 3.0)]
