@@ -14,9 +14,8 @@ from joinedup.accounts.roles import Role
 from joinedup.performance.forecasting import add_periods
 from joinedup.performance.models import Area, Indicator, IndicatorValue, Target
 
-from ..browser.conftest import browser  # noqa: F401 (the browser fixture)
-from ..browser.test_shared_record_journey import sign_in
 from ..factories import OrganisationFactory, UserFactory
+from .test_shared_record_journey import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +46,7 @@ def _world() -> None:
     )
 
 
-def test_the_chart_draws_under_the_csp_and_has_its_table(live_server, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_the_chart_draws_under_the_csp_and_has_its_table(live_server, browser) -> None:  # type: ignore[no-untyped-def]
     _world()
     key_worker = UserFactory(
         organisation=OrganisationFactory(name="Northvale Borough Council"), roles=[Role.KEY_WORKER]
