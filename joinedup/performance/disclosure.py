@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
-from scipy.optimize import linprog  # type: ignore[import-untyped]
+from scipy.optimize import linprog
 
 # A member of a table: ("cell", row, column), ("row", row), ("column", column) or ("grand",).
 Key = tuple[object, ...]
