@@ -755,6 +755,12 @@ register(
 )
 
 
+def is_money_calculation(calculation_key: str) -> bool:
+    """Whether a calculation sums pounds (never published, whatever its definition's unit)."""
+    calculation = CALCULATIONS.get(calculation_key)
+    return calculation is not None and calculation.category == MONEY_DEBT
+
+
 def check_parameters(calculation_key: str, parameters: Any) -> list[str]:
     """Problems with a definition's calculation and parameters, in words (empty when fine)."""
     calculation = CALCULATIONS.get(calculation_key)

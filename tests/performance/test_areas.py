@@ -205,3 +205,10 @@ def test_the_command_reports_every_bad_row_and_exits_non_zero(tmp_path, capsys) 
     assert "Line 4:" in err and "Line 5:" in err
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_areas", str(tmp_path / "missing.csv"))
+
+
+def test_a_lookup_that_is_not_csv_is_refused_with_a_reason(system: Actor) -> None:
+    broken = ONS_LOOKUP + '"E01000009,' + "x" * 200_000 + "\n"
+    with pytest.raises(ImportRejectedError, match="cannot be read as CSV"):
+        areas_import(actor=system, file_name="broken.csv", content=broken.encode())
+    assert not Area.objects.exists()

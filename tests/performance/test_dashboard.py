@@ -255,6 +255,18 @@ def test_public_view_shows_only_public_items(partnership: list[Made]) -> None:
     assert 'data-testid="public-people-into-work-count"' not in html
 
 
+def test_a_sum_of_pounds_is_never_published_whatever_its_unit(partnership: list[Made]) -> None:
+    """Even a definition relabelled as a count (the service refuses that; this goes round it)
+    keeps a money calculation off the public view."""
+    MeasureDefinition.objects.filter(code="debt-reduced").update(unit="count")
+    DashboardItem.objects.create(
+        measure=MeasureDefinition.objects.get(code="debt-reduced"), order=9, public=True
+    )
+    html = Client().get(PUBLIC).content.decode()
+    assert 'data-testid="public-debt-reduced-count"' not in html
+    assert 'data-testid="public-people-engaged-count"' in html
+
+
 def test_public_view_when_nothing_is_public(db: None) -> None:
     html = Client().get(PUBLIC).content.decode()
     assert 'data-testid="public-empty"' in html

@@ -119,6 +119,20 @@ def test_a_stale_change_is_refused(analyst: User) -> None:
     assert MeasureDefinition.objects.get(code="debt-reduced").order == 40
 
 
+@pytest.mark.parametrize(
+    ("code", "unit"), [("debt-reduced", "count"), ("people-into-work", "money")]
+)
+def test_a_unit_that_does_not_fit_the_calculation_is_refused(
+    analyst: User, code: str, unit: str
+) -> None:
+    """Relabelled as a count, a sum of pounds would reach the public dashboard."""
+    with pytest.raises(ValidationError, match="the unit must match the calculation"):
+        measure_definition_change(
+            actor=actor_for(analyst), code=code, seen_version=1, changes={"unit": unit}, reason="x"
+        )
+    assert MeasureDefinition.objects.get(code=code).version == 1
+
+
 @pytest.mark.parametrize("role", [Role.KEY_WORKER, Role.TEAM_MANAGER, Role.SYSTEM_ADMIN])
 def test_only_performance_analysts_change_definitions(role: str, indicator: Indicator) -> None:
     actor = actor_for(UserFactory(roles=[role]))

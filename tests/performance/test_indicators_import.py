@@ -445,3 +445,19 @@ def test_the_command_loads_reports_and_refuses(areas, tmp_path, capsys) -> None:
     assert "Line 2:" in err and "Line 3:" in err
     with pytest.raises(CommandError, match="No indicator with the code 'nope'"):
         call_command("import_indicator_values", str(bad), "--indicator", "nope", "--shape", "tidy")
+
+
+@pytest.mark.parametrize("shape", ["tidy", "nomis"])
+def test_a_file_that_is_not_csv_is_refused_with_a_reason(areas, claimant_count, shape) -> None:  # type: ignore[no-untyped-def]
+    """A quotation mark never closed runs past Python's field limit: a clear refusal, no 500."""
+    broken = 'area_code,period,value\nE08000099,2024-01,"9500\n' + "x" * 200_000 + "\n"
+    with pytest.raises(ImportRejectedError) as caught:
+        indicator_values_import(
+            actor=SYSTEM,
+            indicator=claimant_count,
+            shape=shape,
+            file_name="broken.csv",
+            content=broken.encode(),
+        )
+    assert "cannot be read as CSV" in str(caught.value.problems[0])
+    assert IndicatorValue.objects.count() == 0

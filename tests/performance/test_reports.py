@@ -732,3 +732,11 @@ def test_changing_an_item_someone_else_removed_keeps_what_was_typed(report, anal
     assert "Peer pressure to borrow</textarea>" in again.content.decode()
     assert not StoryCause.objects.exists()
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("version", [0, 99, 99_999_999_999_999_999_999])
+def test_an_unknown_or_impossible_version_is_404(report, council_worker, version) -> None:  # type: ignore[no-untyped-def]
+    url = reverse(
+        "performance:report_revision", kwargs={"report_id": report.pk, "version": version}
+    )
+    assert client_for(council_worker).get(url).status_code == 404

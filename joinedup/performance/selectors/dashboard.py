@@ -28,6 +28,7 @@ from joinedup.accounts.models import Organisation
 
 from .. import disclosure
 from ..charts import PageChart, format_value, indicator_page_chart
+from ..measures import is_money_calculation
 from ..models import (
     Area,
     DashboardItem,
@@ -408,7 +409,7 @@ def public_dashboard(*, actor: Actor, today: date | None = None) -> PublicDashbo
             continue
         by_org = {c.organisation: c.result for c in figure.contributions}
         unit = figure.definition.unit
-        if unit not in COUNTED_UNITS:
+        if unit not in COUNTED_UNITS or is_money_calculation(figure.definition.calculation):
             withheld.append(figure)
             continue
         numerators = [_count(by_org[o].numerator) if o in by_org else 0 for o in organisations]

@@ -450,12 +450,18 @@ class RevisionView:
     )
 
 
+#: The largest version a PositiveIntegerField holds on every database.
+MAX_VERSION = 2_147_483_647
+
+
 def report_revision(
     *, actor: Actor, report: TurnTheCurveReport, version: int, compare_with: Any = None
 ) -> RevisionView:
     """One revision and what changed from an earlier one (``compare_with``, a version number;
     by default the one just before it); 404 for an unknown version. An unusable
     ``compare_with`` (not a number, not earlier, unknown) falls back to the one before."""
+    if not 1 <= version <= MAX_VERSION:  # past what the database column can hold
+        raise Http404("No such version of this report.")
     try:
         earlier = int(compare_with) if compare_with not in (None, "") else version - 1
     except (TypeError, ValueError):

@@ -61,6 +61,15 @@ class ImportProblem:
         return f"Line {self.line}: {self.reason}" if self.line else self.reason
 
 
+def unreadable_csv(error: Exception) -> ImportProblem:
+    """The problem to report when the file cannot be read as CSV at all."""
+    return ImportProblem(
+        0,
+        f"The file cannot be read as CSV ({error}). Check for a quotation mark that is "
+        "never closed, then save it again as CSV.",
+    )
+
+
 class ImportRejectedError(ValidationError):
     """The file was not loaded: ``problems`` lists every bad row with its line and reason."""
 
@@ -157,7 +166,10 @@ def areas_import(*, actor: Actor, file_name: str, content: bytes) -> AreaImportR
     then writes nothing."""
     require_analyst(actor)
     reader = csv.reader(io.StringIO(decode_csv(content)))
-    rows = list(reader)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # e.g. a quote never closed, running past the field limit
+        raise ImportRejectedError([unreadable_csv(exc)]) from exc
     if not rows:
         raise ImportRejectedError([ImportProblem(0, f"{file_name or 'The file'} is empty.")])
     columns, problems = map_lookup_columns(rows[0])

@@ -17,7 +17,7 @@ from django.http import Http404
 
 from joinedup.accounts.roles import Role
 
-from ..measures import check_parameters
+from ..measures import check_parameters, is_money_calculation
 from ..models import DefinitionVersion, Indicator, MeasureDefinition
 
 if TYPE_CHECKING:
@@ -141,6 +141,13 @@ def measure_definition_change(
         )
         if problems:
             raise ValidationError({"parameters": problems})
+        calculation = str(changes.get("calculation", measure.calculation))
+        unit = str(changes.get("unit", measure.unit))
+        if is_money_calculation(calculation) != (unit == MeasureDefinition.Unit.MONEY):
+            # A sum of pounds is never a count of people: relabelled, it would be published.
+            raise ValidationError(
+                {"unit": ["Pounds are counted in pounds: the unit must match the calculation."]}
+            )
         result: MeasureDefinition = _apply(
             actor=actor,
             kind=DefinitionVersion.Kind.MEASURE,

@@ -34,7 +34,13 @@ from django.utils.text import slugify
 from joinedup.core.actor import Actor
 
 from ..models import Area, DefinitionVersion, Indicator, IndicatorImport, IndicatorValue, Target
-from .areas import ImportProblem, ImportRejectedError, decode_csv, require_analyst
+from .areas import (
+    ImportProblem,
+    ImportRejectedError,
+    decode_csv,
+    require_analyst,
+    unreadable_csv,
+)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_VALUE = Decimal("9999999999")
@@ -495,11 +501,14 @@ def _check(
         )
     sha = content_sha256(content)
     text = decode_csv(content)
-    parsed = (
-        _parse_tidy(text, frequency=indicator.frequency)
-        if shape == IndicatorImport.Shape.TIDY
-        else _parse_nomis(text, indicator=indicator)
-    )
+    try:
+        parsed = (
+            _parse_tidy(text, frequency=indicator.frequency)
+            if shape == IndicatorImport.Shape.TIDY
+            else _parse_nomis(text, indicator=indicator)
+        )
+    except csv.Error as exc:  # e.g. a quote never closed, running past the field limit
+        raise ImportRejectedError([unreadable_csv(exc)]) from exc
     problems = list(parsed.problems)
     codes = {v.area_code for v in parsed.values}
     areas = {a.code: a for a in Area.objects.filter(code__in=codes)}
