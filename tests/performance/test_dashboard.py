@@ -480,6 +480,21 @@ def test_public_indicator_counts_are_rounded_and_small_ones_suppressed() -> None
     assert ">[c]<" in table.group(0)
 
 
+def test_a_suppressed_indicator_keeps_its_forecast_and_verdict_back() -> None:
+    """A forecast of 3 beside a hidden value, and "better than the forecast", would bound it."""
+    _indicator_on_dashboard([9500, 9400, 9321])
+    IndicatorValue.objects.filter(area__code="E08000999").delete()
+    cache.clear()
+    html = Client().get(PUBLIC).content.decode()
+    table = re.search(r'data-testid="public-indicators".*?</table>', html, re.S)
+    assert table is not None
+    cells = re.findall(r'<td class="govuk-table__cell[^"]*">([^<]*)</td>', table.group(0))
+    # Area, period, latest, forecast, target, verdict.
+    assert cells[0] == "Hill Ward"
+    assert cells[2:5] == ["[c]", "[c]", "[c]"]
+    assert cells[5] == ""
+
+
 def test_definitions_page_lists_each_items_versions(council_worker: User) -> None:
     _indicator_on_dashboard([10, 12])
     page = client_for(council_worker).get(DEFINITIONS)

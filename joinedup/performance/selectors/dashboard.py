@@ -375,6 +375,9 @@ def _public_indicator(
             value = disclosure.SUPPRESSED_MARK
         else:
             value = format_value(latest.value, indicator.unit)
+    hidden = value == disclosure.SUPPRESSED_MARK
+    # A suppressed value keeps its forecast, target and verdict back too: "better than a
+    # forecast of 3" would bound the hidden count.
     return PublicIndicator(
         name=indicator.name,
         code=indicator.code,
@@ -382,9 +385,9 @@ def _public_indicator(
         area=figure.area.name if figure.area else "",
         period=period,
         value=value,
-        forecast=figure.forecast_display,
-        target=figure.target_display,
-        verdict=figure.verdict,
+        forecast=disclosure.SUPPRESSED_MARK if hidden else figure.forecast_display,
+        target=disclosure.SUPPRESSED_MARK if hidden else figure.target_display,
+        verdict="" if hidden else figure.verdict,
     )
 
 
