@@ -267,6 +267,17 @@ def test_a_sum_of_pounds_is_never_published_whatever_its_unit(partnership: list[
     assert 'data-testid="public-people-engaged-count"' in html
 
 
+def test_a_measure_switched_off_leaves_the_cached_public_view_at_once(
+    partnership: list[Made],
+) -> None:
+    assert 'data-testid="public-people-into-work-count"' in Client().get(PUBLIC).content.decode()
+    measure = MeasureDefinition.objects.get(code="people-into-work")
+    measure.active = False
+    measure.save()
+    html = Client().get(PUBLIC).content.decode()
+    assert 'data-testid="public-people-into-work-count"' not in html
+
+
 def test_public_view_when_nothing_is_public(db: None) -> None:
     html = Client().get(PUBLIC).content.decode()
     assert 'data-testid="public-empty"' in html

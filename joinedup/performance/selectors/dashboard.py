@@ -514,16 +514,25 @@ def public_dashboard(*, actor: Actor, today: date | None = None) -> PublicDashbo
 
 
 def public_dashboard_state(*, actor: Actor) -> str:
-    """A fingerprint of what the public dashboard depends on besides the recorded data (the
-    items, the disclosure rules and the day), so a cached copy is dropped when they change."""
+    """A fingerprint of what the public dashboard depends on besides the case data (the
+    items, the measure and indicator definitions, the indicator figures loaded, the disclosure
+    rules and the day), so a cached copy is dropped when any of them changes: a measure
+    switched off or an indicator figure withdrawn leaves the public view at once."""
     control = DisclosureControl.current()
     items = DashboardItem.objects.aggregate(n=Count("pk"), changed=Max("modified_on"))
+    measures = MeasureDefinition.objects.aggregate(changed=Max("modified_on"))
+    indicators = Indicator.objects.aggregate(changed=Max("modified_on"))
+    figures = IndicatorValue.objects.aggregate(n=Count("pk"), changed=Max("modified_on"))
     parts = (
         control.version,
         control.threshold,
         control.rounding_base,
         items["n"],
         items["changed"],
+        measures["changed"],
+        indicators["changed"],
+        figures["n"],
+        figures["changed"],
         timezone.localdate(),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
