@@ -212,3 +212,12 @@ def test_a_lookup_that_is_not_csv_is_refused_with_a_reason(system: Actor) -> Non
     with pytest.raises(ImportRejectedError, match="cannot be read as CSV"):
         areas_import(actor=system, file_name="broken.csv", content=broken.encode())
     assert not Area.objects.exists()
+
+
+def test_an_area_name_too_long_to_keep_is_a_bad_row(system: Actor) -> None:
+    broken = PLAIN_LOOKUP.replace("Northvale 001B", "N" * 201)
+    with pytest.raises(ImportRejectedError) as caught:
+        areas_import(actor=system, file_name="long.csv", content=broken.encode())
+    assert [p.line for p in caught.value.problems] == [3]
+    assert "longer than 200 characters" in caught.value.problems[0].reason
+    assert not Area.objects.exists()

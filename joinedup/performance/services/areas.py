@@ -61,6 +61,10 @@ class ImportProblem:
         return f"Line {self.line}: {self.reason}" if self.line else self.reason
 
 
+#: The longest area name ``Area.name`` holds.
+AREA_NAME_MAX = 200
+
+
 def unreadable_csv(error: Exception) -> ImportProblem:
     """The problem to report when the file cannot be read as CSV at all."""
     return ImportProblem(
@@ -202,6 +206,11 @@ def areas_import(*, actor: Actor, file_name: str, content: bytes) -> AreaImportR
             if not name:
                 row_problems.append(
                     f"the {prefix.upper() if prefix == 'lsoa' else prefix} name is missing"
+                )
+            elif len(name) > AREA_NAME_MAX:
+                row_problems.append(
+                    f"the {prefix.upper() if prefix == 'lsoa' else prefix} name is longer than "
+                    f"{AREA_NAME_MAX} characters"
                 )
         postcode = ""
         if "postcode" in columns and values["postcode"]:
