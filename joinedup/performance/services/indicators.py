@@ -41,6 +41,8 @@ from .areas import (
     require_analyst,
     unreadable_csv,
 )
+from .definitions import INDICATOR_FIELDS as DEFINITION_FIELDS
+from .definitions import indicator_definition_change, indicator_snapshot
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_VALUE = Decimal("9999999999")
@@ -673,31 +675,12 @@ def indicator_values_import(
 # ----------------------------------------------------------------------------- definitions
 
 
-DEFINITION_FIELDS = (
-    "code",
-    "name",
-    "definition",
-    "numerator",
-    "denominator",
-    "unit",
-    "polarity",
-    "source",
-    "where_to_get_data",
-    "frequency",
-    "active",
-)
-
-
-def _snapshot(indicator: Indicator) -> dict[str, Any]:
-    return {name: getattr(indicator, name) for name in DEFINITION_FIELDS}
-
-
 def _record_version(indicator: Indicator, *, actor: Actor, reason: str) -> None:
     DefinitionVersion(
         kind=DefinitionVersion.Kind.INDICATOR,
         code=indicator.code,
         version=indicator.version,
-        definition=_snapshot(indicator),
+        definition=indicator_snapshot(indicator),
         change_reason=reason[:500],
     ).stamp(actor).save()
 
@@ -725,25 +708,22 @@ def indicator_update(
     *, actor: Actor, indicator: Indicator, change_reason: str, **fields: Any
 ) -> Indicator:
     """Change a definition: the version goes up and the old one is kept, so charts and reports
-    can say the definition changed."""
-    require_analyst(actor)
+    can say the definition changed (``definitions.indicator_definition_change`` does it, as it
+    does for measures). Saving with nothing changed keeps the version."""
     unknown = set(fields) - (set(DEFINITION_FIELDS) - {"code"})
     if unknown:
         raise TypeError(f"Unknown indicator fields: {', '.join(sorted(unknown))}")
-    if not change_reason.strip():
-        raise ValidationError({"change_reason": "Say why the definition is changing"})
     changed = {k: v for k, v in fields.items() if getattr(indicator, k) != v}
     if not changed:
+        require_analyst(actor)
         return indicator
-    with transaction.atomic():
-        locked = Indicator.objects.select_for_update().get(pk=indicator.pk)
-        for name, value in changed.items():
-            setattr(locked, name, value)
-        locked.full_clean(exclude=["created_by", "modified_by"])
-        locked.version += 1
-        locked.stamp(actor).save()
-        _record_version(locked, actor=actor, reason=change_reason.strip())
-    return locked
+    return indicator_definition_change(
+        actor=actor,
+        code=indicator.code,
+        seen_version=indicator.version,
+        changes=changed,
+        reason=change_reason,
+    )
 
 
 # ----------------------------------------------------------------------------- targets
