@@ -18,23 +18,38 @@ fall inside it four times in five. 80% rather than 95% because a turn-the-curve 
 see when the actual figures have moved off the trend; a 95% band on a short, noisy series is so
 wide that nothing ever looks different. The band widens with the horizon: the further ahead, the
 less certain. Counts, rates and percentages cannot be negative, so no value or bound goes below 0.
+
+Fitting takes a good part of a second, so a forecast is kept in the cache under the identity of
+what it was fitted to: the frequency, the horizon and every (period, value) of the history,
+with the method's version. The same figures give the same forecast without fitting again; a
+figure loaded, replaced or withdrawn changes the key, so the next request fits afresh (nothing
+is ever served from before the change, and nothing has to be dropped by hand).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from importlib import metadata
 
 import numpy as np
+from django.core.cache import cache
 
 INTERVAL = 0.80
 MINIMUM_HISTORY = 3
 HOLT_MINIMUM_HISTORY = 10
 MONTHS_PER_PERIOD = {"monthly": 1, "quarterly": 3, "annual": 12}
+#: Part of every cached forecast's key: raise it when the method changes, so forecasts made
+#: the old way are not served again.
+METHOD_VERSION = 1
+#: How long an unused forecast stays in the cache (a key never goes stale, see above).
+CACHE_SECONDS = 7 * 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,39 @@ def baseline_forecast(
     if horizon < 1:
         raise ValueError("The horizon must be at least one period.")
     ordered = sorted(history, key=lambda item: item[0])
+    key = _cache_key(ordered, frequency=frequency, horizon=horizon)
+    found = cache.get(key)
+    if isinstance(found, Forecast):
+        return found
+    forecast = _fit(ordered, frequency=frequency, horizon=horizon)
+    cache.set(key, forecast, CACHE_SECONDS)
+    return forecast
+
+
+@functools.cache
+def _statsmodels_version() -> str:
+    try:
+        return metadata.version("statsmodels")
+    except metadata.PackageNotFoundError:  # pragma: no cover - it is a dependency
+        return ""
+
+
+def _cache_key(ordered: Sequence[tuple[date, Decimal]], *, frequency: str, horizon: int) -> str:
+    """The identity of a forecast: the method, the frequency, the horizon and each period and
+    value exactly as fitted (a changed, added or removed figure gives another key)."""
+    parts = [
+        f"v{METHOD_VERSION}",
+        _statsmodels_version(),
+        frequency,
+        str(horizon),
+        *(f"{period.isoformat()}={float(value)!r}" for period, value in ordered),
+    ]
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return f"performance:forecast:{digest}"
+
+
+def _fit(ordered: Sequence[tuple[date, Decimal]], *, frequency: str, horizon: int) -> Forecast:
+    """Fit the forecast to ``ordered`` (sorted by period), without the cache."""
     if len(ordered) < MINIMUM_HISTORY:
         return Forecast(
             method=(

@@ -1,23 +1,37 @@
 """The baseline forecast "if nothing changes": continuation of a trend, widening intervals, and
-what happens with short or gappy history."""
+what happens with short or gappy history; the forecast is fitted once for the same figures and
+afresh when a figure changes."""
 
 from __future__ import annotations
 
 import itertools
 import math
+import re
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from joinedup.accounts.models import User
+from joinedup.core.actor import Actor
+from joinedup.performance import forecasting
 from joinedup.performance.forecasting import (
     HOLT_MINIMUM_HISTORY,
+    Forecast,
     add_periods,
     baseline_forecast,
     periods_between,
 )
+from joinedup.performance.models import Area, DashboardItem, Indicator, IndicatorValue, Target
+from joinedup.performance.services.indicators import indicator_values_import
+
+from ..conftest import client_for
+
+DASHBOARD = reverse("performance:dashboard")
 
 
 def monthly(values: list[float], start: date = date(2022, 1, 1)) -> list[tuple[date, Decimal]]:
@@ -148,3 +162,125 @@ def test_every_forecast_is_finite_ordered_and_not_negative(
     for point in forecast.points:
         assert all(math.isfinite(x) for x in (point.value, point.lower, point.upper))
         assert 0 <= point.lower <= point.value <= point.upper
+
+
+# ----------------------------------------------------------------------------- the forecast cache
+
+
+def _row(html: str, testid: str) -> list[str]:
+    row = re.search(rf'<tr[^>]*data-testid="{testid}"[^>]*>(.*?)</tr>', html, re.S)
+    assert row is not None, f"no row {testid}"
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    ]
+
+
+@pytest.fixture
+def fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the forecasts actually fitted (not taken from the cache)."""
+    fitted: list[int] = []
+    real_fit = forecasting._fit
+
+    def counting_fit(*args: Any, **kwargs: Any) -> Forecast:
+        fitted.append(1)
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(forecasting, "_fit", counting_fit)
+    return fitted
+
+
+@pytest.fixture
+def claimants_on_dashboard(db: None) -> Indicator:
+    """A monthly indicator on the dashboard with twelve months of figures from January 2025
+    and a target whose baseline is June 2025, so the forecast runs from June."""
+    indicator = Indicator.objects.create(
+        code="claimants-cached",
+        name="Claimants (forecast cache)",
+        definition="People claiming.",
+        polarity=Indicator.Polarity.DOWN_IS_GOOD,
+        frequency=Indicator.Frequency.MONTHLY,
+    )
+    district = Area.objects.create(code="E08000998", name="Northvale", level=Area.Level.DISTRICT)
+    for n in range(12):
+        IndicatorValue.objects.create(
+            indicator=indicator,
+            area=district,
+            period_start=date(2025, 1 + n, 1),
+            value=Decimal(9500 - 20 * n - (15 if n % 2 else 0)),
+        )
+    Target.objects.create(
+        indicator=indicator,
+        area=district,
+        baseline_period=date(2025, 6, 1),
+        baseline_value=Decimal(9385),
+        target_value=Decimal(8200),
+        target_period=date(2026, 6, 1),
+    )
+    DashboardItem.objects.create(indicator=indicator, order=1, public=True)
+    return indicator
+
+
+def _expected_forecast(indicator: Indicator, period: date) -> str:
+    """The forecast for ``period`` fitted afresh (no cache) from the figures held now."""
+    history = list(
+        IndicatorValue.objects.filter(indicator=indicator, period_start__lte=date(2025, 6, 1))
+        .order_by("period_start")
+        .values_list("period_start", "value")
+    )
+    latest = IndicatorValue.objects.filter(indicator=indicator).order_by("period_start").last()
+    assert latest is not None
+    horizon = max(
+        12,
+        periods_between(date(2025, 6, 1), date(2026, 6, 1), frequency="monthly"),
+        periods_between(date(2025, 6, 1), latest.period_start, frequency="monthly"),
+    )
+    fresh = forecasting._fit(history, frequency="monthly", horizon=horizon)
+    point = fresh.value_for(period)
+    assert point is not None
+    return f"{round(point.value):,}"
+
+
+def _load(indicator: Indicator, rows: str, *, replace: bool = False) -> None:
+    indicator_values_import(
+        actor=Actor.system(process="test"),
+        indicator=indicator,
+        shape="tidy",
+        file_name="claimants.csv",
+        content=f"area_code,period,value\n{rows}".encode(),
+        replace=replace,
+    )
+
+
+def test_the_dashboard_fits_a_forecast_once_and_not_on_every_request(
+    claimants_on_dashboard: Indicator, council_worker: User, fits: list[int]
+) -> None:
+    client = client_for(council_worker)
+    first = _row(client.get(DASHBOARD).content.decode(), "indicator-claimants-cached")
+    assert fits == [1]
+    again = _row(client.get(DASHBOARD).content.decode(), "indicator-claimants-cached")
+    assert fits == [1], "the second request fitted the forecast again"
+    assert again == first
+    assert first[2] == _expected_forecast(claimants_on_dashboard, date(2025, 12, 1))
+
+
+def test_a_newly_loaded_figure_is_on_the_dashboard_at_once(
+    claimants_on_dashboard: Indicator, council_worker: User, fits: list[int]
+) -> None:
+    client = client_for(council_worker)
+    before = _row(client.get(DASHBOARD).content.decode(), "indicator-claimants-cached")
+    assert before[1].startswith("9,265") and before[2] != "No forecast"
+
+    # January 2026 is loaded: the latest figure and its forecast show on the next request.
+    _load(claimants_on_dashboard, "E08000998,2026-01,9100\n")
+    after = _row(client.get(DASHBOARD).content.decode(), "indicator-claimants-cached")
+    assert after[1].startswith("9,100")
+    assert after[2] == _expected_forecast(claimants_on_dashboard, date(2026, 1, 1))
+
+    # A figure before the baseline is corrected: the forecast is fitted again from it.
+    fitted_so_far = len(fits)
+    _load(claimants_on_dashboard, "E08000998,2025-03,9800\n", replace=True)
+    corrected = _row(client.get(DASHBOARD).content.decode(), "indicator-claimants-cached")
+    assert len(fits) == fitted_so_far + 1
+    assert corrected[2] == _expected_forecast(claimants_on_dashboard, date(2026, 1, 1))
+    assert corrected[2] != after[2]
