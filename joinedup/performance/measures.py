@@ -7,20 +7,24 @@ data, and answers either for the whole scope or for each organisation in it.
 
 This module reads case data for aggregate counts only (counts are not personal data). The
 people behind a figure are listed only through ``selectors.measures.people_behind_measure``,
-which asks the access policy and audits what it shows.
+which asks the access policy and audits what it shows: a calculation gives it the records
+behind its numerator as a query (``Records``), never a list of people, so the list can be
+counted and paged in the database whatever its length.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
+    DateField,
     DateTimeField,
     DecimalField,
     Exists,
@@ -33,6 +37,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -82,15 +87,25 @@ Figures = dict[uuid.UUID | None, Figure]
 
 
 @dataclass(frozen=True)
+class Records:
+    """The records behind a figure's numerator, as a query: each is about the person in
+    ``person_field`` and held by the organisation in ``holder_field``."""
+
+    queryset: QuerySet[Any]
+    person_field: str = "person_id"
+    holder_field: str = "organisation_id"
+
+
+@dataclass(frozen=True)
 class Calculation:
     """A way of counting. ``figures`` answers per organisation (or TOTAL); ``people`` gives the
-    (person id, holding organisation id) pairs behind the numerator; ``category`` is the
-    information category a viewer needs to be shown those people."""
+    records behind the numerator (who they are about and which organisation holds them);
+    ``category`` is the information category a viewer needs to be shown those people."""
 
     key: str
     label: str
     figures: Callable[[Scope, Mapping[str, Any], bool], Figures]
-    people: Callable[[Scope, Mapping[str, Any]], Iterable[tuple[Any, Any]]]
+    people: Callable[[Scope, Mapping[str, Any]], Records]
     category: str = IDENTITY
     parameters: Mapping[str, type] = field(default_factory=dict)
 
@@ -169,13 +184,8 @@ def _share_figures(rows: list[dict[str, Any]]) -> Figures:
     return {row["org"]: Figure(_dec(row["n"]), _dec(row["d"])) for row in rows}
 
 
-def _people(qs: QuerySet[Any], holder_field: str) -> QuerySet[Any]:
-    return (
-        qs.order_by()
-        .filter(person_id__isnull=False)
-        .values_list("person_id", holder_field)
-        .distinct()
-    )
+def _people(qs: QuerySet[Any], holder_field: str) -> Records:
+    return Records(qs.order_by(), "person_id", holder_field)
 
 
 # ----------------------------------------------------------------------------- how much
@@ -408,18 +418,20 @@ def _plan_figures(scope: Scope, params: Mapping[str, Any], by_org: bool) -> Figu
     return {key: Figure(Decimal(n), Decimal(d)) for key, (n, d) in tallies.items()}
 
 
-def _plan_people(scope: Scope, params: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+def _plan_people(scope: Scope, params: Mapping[str, Any]) -> Records:
+    """The cases with a plan in time (``_plan_verdict`` True), as a query: each opening day's
+    deadline is worked out here (one small query for the opening days) and compared in the
+    database with the days of the first goal and action."""
     deadlines = _Deadlines(int(params.get("working_days", 10)))
-    rows = _plan_cases(scope).values_list(
-        "person_id", "organisation_id", "opened_on", "goal_day", "action_day"
+    cases = _plan_cases(scope)
+    days = cases.values_list("opened_on", flat=True).distinct()
+    whens = [When(opened_on=day, then=Value(deadlines[day])) for day in sorted(days)]
+    if not whens:
+        return Records(CaseRecord.objects.none())
+    in_time = cases.annotate(due=Case(*whens, output_field=DateField())).filter(
+        Q(goal_day__lte=F("due")) | Q(action_day__lte=F("due"))
     )
-    return sorted(
-        {
-            (person_id, org_id)
-            for person_id, org_id, opened, goal_day, action_day in rows
-            if _plan_verdict(deadlines, scope.today, opened, goal_day, action_day)
-        }
-    )
+    return Records(in_time)
 
 
 register(
@@ -498,12 +510,10 @@ register(
                 d=Count("id"),
             )
         ),
-        people=lambda scope, params: (
-            _actions_due(scope)
-            .filter(_DONE_ON_TIME)
-            .order_by()
-            .values_list("case__person_id", "owner_organisation_id")
-            .distinct()
+        people=lambda scope, params: Records(
+            _actions_due(scope).filter(_DONE_ON_TIME).order_by(),
+            "case__person_id",
+            "owner_organisation_id",
         ),
     )
 )
@@ -590,7 +600,7 @@ def _sustained_figures(scope: Scope, params: Mapping[str, Any], by_org: bool) ->
     )
 
 
-def _sustained_people(scope: Scope, params: Mapping[str, Any]) -> QuerySet[Any]:
+def _sustained_people(scope: Scope, params: Mapping[str, Any]) -> Records:
     weeks = int(params.get("weeks", 13))
     return _people(_job_starts_reaching(scope, weeks).filter(_sustained(weeks)), "organisation_id")
 
@@ -609,10 +619,11 @@ register(
 
 def _complex_progress(
     scope: Scope, params: Mapping[str, Any]
-) -> dict[tuple[uuid.UUID, uuid.UUID], bool]:
+) -> dict[tuple[uuid.UUID, uuid.UUID], tuple[bool, uuid.UUID]]:
     """For each (person, lead organisation) engaged in the period whose first assessment had at
     least ``min_issues`` complex issues and who has a later assessment by the end of the
-    period: did they improve (a higher score) in at least ``min_improved`` areas?
+    period: did they improve (a higher score) in at least ``min_improved`` areas? With the
+    case that places them with that organisation.
 
     Two grouped queries: the complex people's first and latest assessments, then the scores
     of just those assessments."""
@@ -652,13 +663,14 @@ def _complex_progress(
             first.setdefault(person_id, {})[area_id] = (score, complex_issue)
         if on == end:
             last.setdefault(person_id, {})[area_id] = score
-    result: dict[tuple[uuid.UUID, uuid.UUID], bool] = {}
-    holders = dict(
-        _cases_engaged(scope)
+    result: dict[tuple[uuid.UUID, uuid.UUID], tuple[bool, uuid.UUID]] = {}
+    holders = {
+        person_id: (org_id, case_id)
+        for person_id, org_id, case_id in _cases_engaged(scope)
         .filter(person_id__in=list(first))
         .order_by("person_id", "-opened_on")
-        .values_list("person_id", "organisation_id")
-    )
+        .values_list("person_id", "organisation_id", "id")
+    }
     for person_id, baseline in first.items():
         if sum(1 for _, is_complex in baseline.values() if is_complex) < min_issues:
             continue
@@ -668,7 +680,8 @@ def _complex_progress(
             for area_id, (score, _) in baseline.items()
             if score is not None and (latest.get(area_id) or 0) > score
         )
-        result[(person_id, holders[person_id])] = improved >= min_improved
+        org_id, case_id = holders[person_id]
+        result[(person_id, org_id)] = (improved >= min_improved, case_id)
     return result
 
 
@@ -680,7 +693,7 @@ def _max_date(field_name: str) -> Any:
 
 def _complex_figures(scope: Scope, params: Mapping[str, Any], by_org: bool) -> Figures:
     figures: dict[uuid.UUID | None, list[int]] = {}
-    for (_, org), improved in _complex_progress(scope, params).items():
+    for (_, org), (improved, _case) in _complex_progress(scope, params).items():
         key = org if by_org else TOTAL
         tally = figures.setdefault(key, [0, 0])
         tally[0] += int(improved)
@@ -690,8 +703,11 @@ def _complex_figures(scope: Scope, params: Mapping[str, Any], by_org: bool) -> F
     return {key: Figure(Decimal(n), Decimal(d)) for key, (n, d) in figures.items()}
 
 
-def _complex_people(scope: Scope, params: Mapping[str, Any]) -> list[tuple[Any, Any]]:
-    return [pair for pair, improved in _complex_progress(scope, params).items() if improved]
+def _complex_people(scope: Scope, params: Mapping[str, Any]) -> Records:
+    improved = [
+        case_id for improved, case_id in _complex_progress(scope, params).values() if improved
+    ]
+    return Records(CaseRecord.objects.filter(pk__in=improved))
 
 
 register(

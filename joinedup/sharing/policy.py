@@ -19,7 +19,9 @@ Without any basis for the core record they get the restricted view: the person's
 which agencies are involved (SEC-16).
 
 Use ``access_to_person`` (one person) or ``access_to_people`` (a page of search results): each
-loads everything it needs in a fixed number of queries, however much the record holds.
+loads everything it needs in a fixed number of queries, however much the record holds. To count
+or page through records about many people without a decision per person, filter them with
+``records_seen_by``: the same rules, as one condition the database answers.
 """
 
 from __future__ import annotations
@@ -189,22 +191,9 @@ def access_to_people(
     ids = list(result)
     today = timezone.localdate()
 
-    # Under an agreement, consent gives only what the agreement itself covers.
-    current_agreement = (
-        Q(consent__agreement__parties=org)
-        & Q(consent__agreement__categories=F("informationcategory"))
-        & Q(consent__agreement__starts_on__lte=today)
-        & Q(consent__agreement__archived_on__isnull=True)
-        & (Q(consent__agreement__ends_on__isnull=True) | Q(consent__agreement__ends_on__gte=today))
-    )
     consent_rows = (
-        Consent.categories.through.objects.filter(
-            consent__person_id__in=ids,
-            consent__withdrawn_on__isnull=True,
-            consent__given_on__lte=today,
-        )
-        .filter(Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=today))
-        .filter(Q(consent__organisations=org) | current_agreement)
+        _current_consents(org, today)
+        .filter(consent__person_id__in=ids)
         .values_list("consent__person_id", "informationcategory__code", "consent_id")
         .distinct()
     )
@@ -212,22 +201,88 @@ def access_to_people(
         result[person_id].consent.setdefault(code, str(consent_id))
 
     lawful_rows = (
-        LawfulBasis.categories.through.objects.filter(
-            lawfulbasis__person_id__in=ids,
-            lawfulbasis__status=LawfulBasis.Status.APPROVED,
-            lawfulbasis__starts_on__lte=today,
-            lawfulbasis__ends_on__gte=today,
-            lawfulbasis__organisations=org,
-        )
+        _current_lawful_bases(org, today)
+        .filter(lawfulbasis__person_id__in=ids)
         .values_list("lawfulbasis__person_id", "informationcategory__code", "lawfulbasis_id")
         .distinct()
     )
     for person_id, code, basis_id in lawful_rows:
         result[person_id].lawful.setdefault(code, str(basis_id))
 
-    glasses = BreakGlass.objects.filter(
-        person_id__in=ids, user_id=actor.user.pk, expires_at__gt=timezone.now()
-    ).values_list("person_id", "id")
+    glasses = _current_break_glass(actor).filter(person_id__in=ids).values_list("person_id", "id")
     for person_id, glass_id in glasses:
         result[person_id].break_glass = str(glass_id)
     return result
+
+
+def records_seen_by(
+    *, actor: Actor, categories: Iterable[str], person_field: str, holder_field: str
+) -> Q:
+    """A condition on records about people (cases, referrals, outcomes...): the records whose
+    information of every one of ``categories`` the actor may see. Each record is about the
+    person in ``person_field`` and held by the organisation in ``holder_field`` (never empty).
+
+    The same rules as ``PersonAccess.decide(category, holder)``, for the database to answer in
+    one query, so a long list can be counted and paged without deciding for each person: the
+    record is held by the actor's own organisation, or, for each category, the person's active
+    consent, an approved current lawful basis or the actor's unexpired break-glass covers it.
+    Nothing at all for an actor whose role does not work with people."""
+    if not works_with_people(actor):
+        return Q(pk__in=[])
+    org = actor.organisation_id
+    today = timezone.localdate()
+    broken_glass = _current_break_glass(actor).values("person_id")
+    shared = Q()
+    for category in sorted(set(categories)):
+        consented = (
+            _current_consents(org, today)
+            .filter(informationcategory__code=category)
+            .values("consent__person_id")
+        )
+        lawful = (
+            _current_lawful_bases(org, today)
+            .filter(informationcategory__code=category)
+            .values("lawfulbasis__person_id")
+        )
+        shared &= (
+            Q(**{f"{person_field}__in": consented})
+            | Q(**{f"{person_field}__in": lawful})
+            | Q(**{f"{person_field}__in": broken_glass})
+        )
+    return Q(**{holder_field: org}) | shared
+
+
+def _current_consents(org: uuid.UUID | None, today: Any) -> Any:
+    """(Consent, category) rows of consents in force today that name ``org`` or a current
+    sharing agreement it is party to. Under an agreement, consent gives only what the
+    agreement itself covers."""
+    current_agreement = (
+        Q(consent__agreement__parties=org)
+        & Q(consent__agreement__categories=F("informationcategory"))
+        & Q(consent__agreement__starts_on__lte=today)
+        & Q(consent__agreement__archived_on__isnull=True)
+        & (Q(consent__agreement__ends_on__isnull=True) | Q(consent__agreement__ends_on__gte=today))
+    )
+    return (
+        Consent.categories.through.objects.filter(
+            consent__withdrawn_on__isnull=True,
+            consent__given_on__lte=today,
+        )
+        .filter(Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gte=today))
+        .filter(Q(consent__organisations=org) | current_agreement)
+    )
+
+
+def _current_lawful_bases(org: uuid.UUID | None, today: Any) -> Any:
+    """(Lawful basis, category) rows of approved lawful bases current today that name ``org``."""
+    return LawfulBasis.categories.through.objects.filter(
+        lawfulbasis__status=LawfulBasis.Status.APPROVED,
+        lawfulbasis__starts_on__lte=today,
+        lawfulbasis__ends_on__gte=today,
+        lawfulbasis__organisations=org,
+    )
+
+
+def _current_break_glass(actor: Actor) -> Any:
+    """The actor's own break-glass records that have not run out."""
+    return BreakGlass.objects.filter(user_id=actor.user.pk, expires_at__gt=timezone.now())

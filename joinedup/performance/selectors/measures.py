@@ -16,7 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Concat, Lower
 from django.http import Http404
 from django.utils import timezone
 
@@ -25,7 +26,7 @@ from joinedup.audit.services import AuditEntry, record_events
 from joinedup.cases.models import Programme
 from joinedup.people.models import Person
 from joinedup.sharing.categories import IDENTITY
-from joinedup.sharing.policy import access_to_people, works_with_people
+from joinedup.sharing.policy import access_to_people, records_seen_by, works_with_people
 
 from ..measures import CALCULATIONS, TOTAL, Figure, Scope
 from ..models import Area, DefinitionVersion, MeasureDefinition
@@ -280,39 +281,66 @@ def people_behind_measure(
     whose record behind the figure the access policy lets the viewer see (the calculation's
     information category, held by the organisation holding that record). The others are
     counted in ``hidden``. Each person shown is audited; if the audit cannot be written,
-    nothing is returned (SEC-21)."""
+    nothing is returned (SEC-21).
+
+    The work is in proportion to the page, not to the people behind the figure: the database
+    counts them and picks the page by the policy's own condition (``records_seen_by``); the
+    policy then decides again for just the people on the page, giving the basis audited, and
+    anyone it does not allow is left off. A fixed number of queries, whatever the figure."""
     definition = measure_definition(actor=actor, code=code)
     calculation = CALCULATIONS.get(definition.calculation)
     if calculation is None:
         raise Http404("No such measure.")
-    holders: dict[uuid.UUID, set[Any]] = {}
-    for person_id, holder_id in calculation.people(_scope(filters, today), definition.parameters):
-        holders.setdefault(person_id, set()).add(holder_id)
-    visible: list[uuid.UUID] = []
-    decisions: dict[uuid.UUID, str] = {}
-    if holders and works_with_people(actor):
-        people = Person.objects.filter(pk__in=list(holders), archived_on__isnull=True).only(
-            "pk", "registered_by_id"
-        )
-        access = access_to_people(actor=actor, people=people)
-        for person_id, person_access in access.items():
-            for holder_id in holders[person_id]:
-                decision = person_access.decide(calculation.category, holder_id)
-                if decision.allowed and person_access.allows(IDENTITY, holder_id):
-                    visible.append(person_id)
-                    decisions[person_id] = decision.basis.value
-                    break
-    names = {
-        pk: f"{given} {family}"
-        for pk, given, family in Person.objects.filter(pk__in=visible).values_list(
-            "pk", "given_name", "family_name"
-        )
-    }
-    ordered = sorted(visible, key=lambda pk: (names.get(pk, "").lower(), str(pk)))
-    paginator: Paginator[Any] = Paginator(ordered, PEOPLE_PER_PAGE)
-    shown = paginator.get_page(page)
-    rows = [PersonBehind(person_id=pk, name=names[pk]) for pk in shown.object_list]
+    behind = calculation.people(_scope(filters, today), definition.parameters or {})
+    person_field, holder_field = behind.person_field, behind.holder_field
+    records = behind.queryset.order_by().filter(**{f"{person_field}__isnull": False})
+    total = records.values(person_field).distinct().count()
     categories = sorted({IDENTITY, calculation.category})
+    visible = Person.objects.none()
+    if works_with_people(actor):
+        seen = records.filter(
+            records_seen_by(
+                actor=actor,
+                categories=categories,
+                person_field=person_field,
+                holder_field=holder_field,
+            )
+        ).values(person_field)
+        visible = Person.objects.filter(pk__in=seen, archived_on__isnull=True)
+    listing = (
+        visible.annotate(sort_name=Lower(Concat("given_name", Value(" "), "family_name")))
+        .order_by("sort_name", "pk")
+        .only("pk", "given_name", "family_name", "registered_by_id")
+    )
+    paginator: Paginator[Any] = Paginator(listing, PEOPLE_PER_PAGE)
+    shown = paginator.get_page(page)
+    on_page: list[Person] = list(shown.object_list)
+    holders: dict[uuid.UUID, set[Any]] = {}
+    if on_page:
+        for person_id, holder_id in (
+            records.filter(**{f"{person_field}__in": [p.pk for p in on_page]})
+            .values_list(person_field, holder_field)
+            .distinct()
+        ):
+            holders.setdefault(person_id, set()).add(holder_id)
+    access = access_to_people(actor=actor, people=on_page) if on_page else {}
+    rows: list[PersonBehind] = []
+    decisions: dict[uuid.UUID, str] = {}
+    for person in on_page:
+        person_access = access[person.pk]
+        # The viewer's own organisation's record first: the plainest basis to audit.
+        for holder_id in sorted(
+            holders.get(person.pk, ()), key=lambda h: (h != actor.organisation_id, str(h))
+        ):
+            decision = person_access.decide(calculation.category, holder_id)
+            if decision.allowed and person_access.allows(IDENTITY, holder_id):
+                rows.append(
+                    PersonBehind(
+                        person_id=person.pk, name=f"{person.given_name} {person.family_name}"
+                    )
+                )
+                decisions[person.pk] = decision.basis.value
+                break
     record_events(
         actor=actor,
         action="view",
@@ -329,6 +357,6 @@ def people_behind_measure(
     return PeopleBehind(
         definition=definition,
         page=Page(rows, shown.number, paginator),
-        total=len(holders),
-        hidden=len(holders) - len(visible),
+        total=total,
+        hidden=total - paginator.count,
     )
