@@ -93,7 +93,9 @@ class Indicator(BaseModel):
 
 
 class IndicatorImport(BaseModel):
-    """One file of indicator values, as loaded (a re-load of the same file is recognised)."""
+    """One file of indicator values, as loaded. The same file is recognised by its SHA-256; it
+    is recorded again only when loading it again changed figures (after another file had
+    replaced them), so the list of imports says when each figure came back."""
 
     class Shape(models.TextChoices):
         TIDY = "tidy", "Tidy: area_code, period, value[, numerator, denominator]"
@@ -106,10 +108,8 @@ class IndicatorImport(BaseModel):
     rows_loaded = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["indicator", "content_sha256"], name="indicator_import_once"
-            )
+        indexes = [
+            models.Index(fields=["indicator", "content_sha256"], name="indicator_import_sha")
         ]
 
 

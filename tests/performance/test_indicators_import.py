@@ -256,6 +256,160 @@ def test_values_held_are_replaced_only_by_an_explicit_newer_file(areas, claimant
     assert held.value == Decimal("9510") and held.imported_by == result.record
 
 
+def test_a_change_to_only_the_numerator_or_denominator_is_a_replacement(
+    areas, claimant_count
+) -> None:  # type: ignore[no-untyped-def]
+    """The numerator and denominator are replaced only on the same explicit confirmation as
+    the value, and counted as replaced; the same figures written differently are not a
+    change."""
+    indicator_values_import(
+        actor=SYSTEM,
+        indicator=claimant_count,
+        shape="tidy",
+        file_name="cc.csv",
+        content=TIDY.encode(),
+    )
+    central = IndicatorValue.objects.get(area=areas["central"])
+    revised = (
+        "area_code,period,value,numerator,denominator\n"
+        "E08000099,2024-01,9500,,12000\n"  # a denominator added
+        "E08000099,2024-02,9450,,\n"  # the same
+        "E05000001,2024-01,215,216.00,\n"  # only the numerator differs
+    )
+    preview = indicator_values_preview(
+        actor=SYSTEM,
+        indicator=claimant_count,
+        shape="tidy",
+        file_name="rev.csv",
+        content=revised.encode(),
+    )
+    assert (preview.new, preview.unchanged, len(preview.changes)) == (0, 1, 2)
+    assert {c.area_code: c.parts for c in preview.changes} == {
+        "E08000099": [("denominator", None, Decimal("12000"))],
+        "E05000001": [("numerator", Decimal("215"), Decimal("216"))],
+    }
+    with pytest.raises(ReplaceNotConfirmedError, match="2 figures in this file differ") as caught:
+        indicator_values_import(
+            actor=SYSTEM,
+            indicator=claimant_count,
+            shape="tidy",
+            file_name="rev.csv",
+            content=revised.encode(),
+        )
+    assert "E05000001 2024-01 numerator 215 → 216" in caught.value.messages[0]
+    central.refresh_from_db()
+    assert central.numerator == Decimal("215") and IndicatorImport.objects.count() == 1
+    result = indicator_values_import(
+        actor=SYSTEM,
+        indicator=claimant_count,
+        shape="tidy",
+        file_name="rev.csv",
+        content=revised.encode(),
+        replace=True,
+    )
+    assert (result.created, result.replaced, result.kept_unchanged) == (0, 2, 1)
+    assert "2 values replaced by this newer file" in result.summary
+    central.refresh_from_db()
+    assert central.numerator == Decimal("216") and central.imported_by == result.record
+    district = IndicatorValue.objects.get(area=areas["district"], period_start=date(2024, 1, 1))
+    assert district.denominator == Decimal("12000")
+    # The same figures with the numerator written another way change nothing.
+    same = revised.replace("216.00", "216")
+    again = indicator_values_preview(
+        actor=SYSTEM,
+        indicator=claimant_count,
+        shape="tidy",
+        file_name="same.csv",
+        content=same.encode(),
+    )
+    assert (again.new, again.unchanged, again.changes) == (0, 3, [])
+
+
+def test_an_older_file_loaded_again_is_compared_with_what_is_held_now(
+    areas, claimant_count
+) -> None:  # type: ignore[no-untyped-def]
+    """Loading a file again after another file replaced its figures does not claim nothing
+    changes: its figures come back on confirmation, and it is recorded as loaded again."""
+    first = indicator_values_import(
+        actor=SYSTEM,
+        indicator=claimant_count,
+        shape="tidy",
+        file_name="cc.csv",
+        content=TIDY.encode(),
+    )
+    newer = "area_code,period,value\nE08000099,2024-01,9510\n"
+    indicator_values_import(
+        actor=SYSTEM,
+        indicator=claimant_count,
+        shape="tidy",
+        file_name="newer.csv",
+        content=newer.encode(),
+        replace=True,
+    )
+    preview = indicator_values_preview(
+        actor=SYSTEM,
+        indicator=claimant_count,
+        shape="tidy",
+        file_name="cc.csv",
+        content=TIDY.encode(),
+    )
+    assert preview.already_loaded == first.record and not preview.changes_nothing
+    assert [(c.area_code, c.old, c.new) for c in preview.changes] == [
+        ("E08000099", Decimal("9510"), Decimal("9500"))
+    ]
+    with pytest.raises(ReplaceNotConfirmedError):
+        indicator_values_import(
+            actor=SYSTEM,
+            indicator=claimant_count,
+            shape="tidy",
+            file_name="cc.csv",
+            content=TIDY.encode(),
+        )
+    assert values(claimant_count)[("E08000099", date(2024, 1, 1))] == Decimal("9510")
+    again = indicator_values_import(
+        actor=SYSTEM,
+        indicator=claimant_count,
+        shape="tidy",
+        file_name="cc.csv",
+        content=TIDY.encode(),
+        replace=True,
+    )
+    assert again.record is not None and again.record != first.record
+    assert (again.created, again.replaced, again.kept_unchanged) == (0, 1, 2)
+    assert not again.summary.startswith("This file was already loaded")
+    assert values(claimant_count)[("E08000099", date(2024, 1, 1))] == Decimal("9500")
+    assert IndicatorImport.objects.filter(content_sha256=first.record.content_sha256).count() == 2
+    # Its figures are all held as they are now: once more changes nothing.
+    last = indicator_values_import(
+        actor=SYSTEM,
+        indicator=claimant_count,
+        shape="tidy",
+        file_name="cc.csv",
+        content=TIDY.encode(),
+    )
+    assert last.record is None and last.summary.startswith("This file was already loaded")
+    assert IndicatorImport.objects.count() == 3
+
+
+def test_the_command_offers_to_replace_from_an_older_file(areas, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    older, newer = tmp_path / "older.csv", tmp_path / "newer.csv"
+    older.write_text("area_code,period,value\nE08000099,2024-01,9500\n")
+    newer.write_text(
+        "area_code,period,value,numerator,denominator\nE08000099,2024-01,9500,9500,1\n"
+    )
+    command = ["import_indicator_values", "--indicator", "claimant-count", "--shape", "tidy"]
+    call_command(*command, str(older))
+    with pytest.raises(CommandError, match="Add --replace"):
+        call_command(*command, str(newer))
+    call_command(*command, str(newer), "--replace")
+    with pytest.raises(CommandError, match="Add --replace"):
+        call_command(*command, str(older))
+    capsys.readouterr()
+    call_command(*command, str(older), "--replace")
+    assert "1 values replaced" in capsys.readouterr().out
+    assert IndicatorValue.objects.get().denominator is None
+
+
 def test_only_performance_analysts_import(areas, claimant_count, key_worker, organisation) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(PermissionDenied):
         indicator_values_import(

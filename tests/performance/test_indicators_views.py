@@ -194,7 +194,7 @@ def test_an_analyst_imports_figures_in_two_steps(analyst_client: Client, distric
     )
     response = analyst_client.post(upload_url, {"shape": "tidy", "file": bad})
     body = response.content.decode()
-    assert response.status_code == 200 and "There is a problem" in body
+    assert response.status_code == 400 and "There is a problem" in body
     assert (
         "Line 2: &#x27;2024-13&#x27; is not a month" in body
         and "Line 3: E09 is not a loaded area" in body
@@ -219,7 +219,7 @@ def test_an_analyst_imports_figures_in_two_steps(analyst_client: Client, distric
     page = analyst_client.get(check_url).content.decode()
     assert 'data-testid="changed">1<' in page and "Yes, this is a newer file" in page
     refused = analyst_client.post(check_url, {})
-    assert refused.status_code == 200 and "Confirm that this newer file" in refused.content.decode()
+    assert refused.status_code == 400 and "Confirm that this newer file" in refused.content.decode()
     assert IndicatorValue.objects.get(period_start=date(2024, 2, 1)).value == Decimal("9450")
     analyst_client.post(check_url, {"replace": "on"})
     assert IndicatorValue.objects.get(period_start=date(2024, 2, 1)).value == Decimal("9460")
@@ -238,7 +238,7 @@ def test_an_analyst_sets_a_target(analyst_client: Client, district) -> None:  # 
     )
     body = response.content.decode()
     assert (
-        response.status_code == 200 and "There is a problem" in body and "is not a number" in body
+        response.status_code == 400 and "There is a problem" in body and "is not a number" in body
     )
     response = analyst_client.post(
         url,
@@ -278,6 +278,7 @@ def test_an_analyst_creates_and_changes_an_indicator(analyst_client: Client) -> 
     missing = analyst_client.post(
         edit,
         {
+            "version": "1",
             "name": "Long-term unemployed (12 months+)",
             "definition": "x",
             "unit": "count",
@@ -297,11 +298,13 @@ def test_an_analyst_creates_and_changes_an_indicator(analyst_client: Client) -> 
             "frequency": "monthly",
             "active": "on",
             "change_reason": "Clearer",
+            "version": "1",
         },
     )
     indicator.refresh_from_db()
     assert indicator.version == 2 and indicator.name == "Long-term unemployed (12 months+)"
     empty = analyst_client.post(reverse("performance:indicator_create"), {})
+    assert empty.status_code == 400
     assert (
         "Enter a name" in empty.content.decode() and "There is a problem" in empty.content.decode()
     )
@@ -345,3 +348,259 @@ def test_an_analyst_loads_areas_and_makes_a_custom_area(analyst_client: Client) 
         {"name": "Worst two", "lsoa_codes": ["E01000001", "E01000002"]},
     )
     assert Area.objects.get(code="NV-WORST").lsoas.count() == 2
+
+
+# ----------------------------------------------------------------------------- refused input is a 4xx
+
+
+def values_check(client: Client, name: str, content: bytes) -> str:
+    """Upload a tidy file of claimant counts; the URL of the check page it leads to."""
+    response = client.post(
+        reverse("performance:values_upload", args=["claimant-count"]),
+        {"shape": "tidy", "file": SimpleUploadedFile(name, content)},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return str(response["Location"])
+
+
+@pytest.mark.parametrize(
+    ("shape", "content", "shown"),
+    [
+        (
+            "tidy",
+            b"area_code,period,value\nE08000099,2024-13,1\nE09,2024-01,2\nE08000099,2024-02,lots\n",
+            [
+                "Line 2: &#x27;2024-13&#x27; is not a month",
+                "Line 3: E09 is not a loaded area",
+                "Line 4: value: &#x27;lots&#x27; is not a number",
+                "3 problems in the file",
+            ],
+        ),
+        (
+            "tidy",
+            b'area_code,period,value\nE08000099,2024-01,"9500\n' + b"x" * 200_000 + b"\n",
+            ["cannot be read as CSV"],
+        ),
+        ("nomis", b"area_code,period,value\nE08000099,2024-01,9500\n", ["not a Nomis layout"]),
+        ("tidy", b"area,when,count\nE08000099,2024-01,9500\n", ["missing: area_code, period"]),
+        ("tidy", b"", ["The selected file is empty"]),
+    ],
+    ids=["bad-rows", "unreadable", "wrong-shape", "wrong-columns", "empty"],
+)
+def test_a_refused_values_file_is_a_400_listing_every_bad_row(
+    analyst_client: Client, district, shape, content, shown
+) -> None:  # type: ignore[no-untyped-def]
+    """REL-04, REL-02: a file that is refused answers 400, not 200, with every bad row still on
+    the page, and nothing is saved."""
+    response = analyst_client.post(
+        reverse("performance:values_upload", args=["claimant-count"]),
+        {"shape": shape, "file": SimpleUploadedFile("bad.csv", content)},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "There is a problem" in body
+    for text in shown:
+        assert text in body
+    assert IndicatorImport.objects.count() == 0 and IndicatorValue.objects.count() == 0
+
+
+def test_a_refused_areas_file_or_custom_area_is_a_400(analyst_client: Client) -> None:
+    """REL-04: the areas upload and the custom area pages answer 400 when they refuse what was
+    sent, listing every bad row, and write nothing."""
+    bad = analyst_client.post(
+        reverse("performance:areas_upload"),
+        {
+            "file": SimpleUploadedFile(
+                "bad.csv",
+                (
+                    LOOKUP
+                    + "E01,X,E05000001,Central,E08000099,Northvale,\n"
+                    + "E01000003,,E05000001,Central,E08000099,Northvale,\n"
+                ).encode(),
+            )
+        },
+    )
+    body = bad.content.decode()
+    assert bad.status_code == 400
+    assert "Line 4:" in body and "Line 5:" in body and "nothing was saved" in body
+    assert not Area.objects.exists()
+    unreadable = analyst_client.post(
+        reverse("performance:areas_upload"),
+        {
+            "file": SimpleUploadedFile(
+                "broken.csv", (LOOKUP + '"E01000009,' + "x" * 200_000 + "\n").encode()
+            )
+        },
+    )
+    assert unreadable.status_code == 400 and "cannot be read as CSV" in unreadable.content.decode()
+    assert analyst_client.post(reverse("performance:areas_upload"), {}).status_code == 400
+
+    analyst_client.post(
+        reverse("performance:areas_upload"),
+        {"file": SimpleUploadedFile("lookup.csv", LOOKUP.encode())},
+    )
+    create = reverse("performance:custom_area_create")
+    refused = analyst_client.post(
+        create, {"code": "E05000001", "name": "Clash", "lsoa_codes": ["E01000001"]}
+    )
+    assert refused.status_code == 400 and "ONS code" in refused.content.decode()
+    assert analyst_client.post(create, {"code": "NV-X", "name": "X"}).status_code == 400
+    assert not Area.objects.filter(level=Area.Level.CUSTOM).exists()
+    analyst_client.post(create, {"code": "NV-X", "name": "X", "lsoa_codes": ["E01000001"]})
+    edit = reverse("performance:custom_area_edit", args=["NV-X"])
+    emptied = analyst_client.post(edit, {"name": "", "lsoa_codes": []})
+    assert emptied.status_code == 400 and "Choose at least one LSOA" in emptied.content.decode()
+    assert Area.objects.get(code="NV-X").name == "X"
+
+
+# ----------------------------------------------------------------------------- replacing figures
+
+
+def test_a_changed_numerator_or_denominator_needs_the_same_confirmation(
+    analyst_client: Client, district
+) -> None:  # type: ignore[no-untyped-def]
+    """A file that changes only a figure's numerator or denominator is a replacement: the check
+    page lists it and asks for confirmation, and the result counts it."""
+    first = values_check(
+        analyst_client,
+        "cc.csv",
+        b"area_code,period,value,numerator,denominator\nE08000099,2024-01,9500,9500,121500\n",
+    )
+    assert analyst_client.post(first, {}).status_code == 302
+    revised = values_check(
+        analyst_client,
+        "cc-revised.csv",
+        b"area_code,period,value,numerator,denominator\nE08000099,2024-01,9500,9500,122000\n",
+    )
+    page = analyst_client.get(revised).content.decode()
+    assert 'data-testid="changed">1<' in page and "Yes, this is a newer file" in page
+    assert "121,500" in page and "122,000" in page
+    refused = analyst_client.post(revised, {})
+    assert refused.status_code == 400 and "Confirm that this newer file" in refused.content.decode()
+    assert IndicatorValue.objects.get().denominator == Decimal("121500")
+    done = analyst_client.post(revised, {"replace": "on"}, follow=True)
+    assert "1 values replaced by this newer file" in done.content.decode()
+    assert IndicatorValue.objects.get().denominator == Decimal("122000")
+
+
+def test_reloading_an_older_file_after_a_newer_one_offers_to_replace(
+    analyst_client: Client, district
+) -> None:  # type: ignore[no-untyped-def]
+    """The older file is recognised but not reported as changing nothing: it is compared with
+    what is held now, and its figures come back only on confirmation."""
+    older = b"area_code,period,value\nE08000099,2024-01,9500\nE08000099,2024-02,9450\n"
+    analyst_client.post(values_check(analyst_client, "january.csv", older), {})
+    newer = values_check(
+        analyst_client, "february.csv", b"area_code,period,value\nE08000099,2024-02,9460\n"
+    )
+    analyst_client.post(newer, {"replace": "on"})
+    assert IndicatorValue.objects.get(period_start=date(2024, 2, 1)).value == Decimal("9460")
+
+    again = values_check(analyst_client, "january.csv", older)
+    page = analyst_client.get(again).content.decode()
+    assert 'data-testid="already-loaded"' not in page and "changes nothing" not in page
+    assert 'data-testid="loaded-before"' in page and 'data-testid="changed">1<' in page
+    assert "Yes, this is a newer file" in page
+    assert analyst_client.post(again, {}).status_code == 400
+    assert IndicatorValue.objects.get(period_start=date(2024, 2, 1)).value == Decimal("9460")
+    done = analyst_client.post(again, {"replace": "on"}, follow=True)
+    assert "1 values replaced" in done.content.decode()
+    assert IndicatorValue.objects.get(period_start=date(2024, 2, 1)).value == Decimal("9450")
+    assert IndicatorImport.objects.filter(file_name="january.csv").count() == 2
+
+    # Now every figure in it is held as it is: loading it again changes nothing.
+    same = values_check(analyst_client, "january.csv", older)
+    assert 'data-testid="already-loaded"' in analyst_client.get(same).content.decode()
+    analyst_client.post(same, {})
+    assert IndicatorImport.objects.count() == 3
+
+
+# ----------------------------------------------------------------------------- changing a definition
+
+
+def definition_post(indicator: Indicator, **changes: str) -> dict[str, str]:
+    data = {
+        "version": str(indicator.version),
+        "name": indicator.name,
+        "definition": indicator.definition,
+        "numerator": indicator.numerator,
+        "denominator": indicator.denominator,
+        "unit": indicator.unit,
+        "polarity": indicator.polarity,
+        "frequency": indicator.frequency,
+        "source": indicator.source,
+        "where_to_get_data": indicator.where_to_get_data,
+        "active": "on",
+    }
+    data.update(changes)
+    return data
+
+
+def test_an_analyst_changes_a_definition_from_its_page(analyst_client: Client) -> None:
+    """The edit page asks why, makes a new version, and the indicator's page keeps showing the
+    old version with the reason."""
+    indicator = Indicator.objects.get(code="claimant-count")
+    old_name = indicator.name
+    detail = reverse("performance:indicator_detail", args=[indicator.code])
+    edit = reverse("performance:indicator_edit", args=[indicator.code])
+    assert edit in analyst_client.get(detail).content.decode()
+    form = analyst_client.get(edit).content.decode()
+    assert "Why is the definition changing?" in form
+    assert f'name="version" value="{indicator.version}"' in form
+
+    no_reason = analyst_client.post(edit, definition_post(indicator, name="Claimants (all ages)"))
+    assert no_reason.status_code == 400
+    assert "Say why the definition is changing" in no_reason.content.decode()
+    assert Indicator.objects.get(pk=indicator.pk).version == 1
+
+    saved = analyst_client.post(
+        edit,
+        definition_post(
+            indicator, name="Claimants (all ages)", change_reason="Nomis renamed the measure."
+        ),
+    )
+    assert saved.status_code == 302
+    indicator.refresh_from_db()
+    assert indicator.version == 2 and indicator.name == "Claimants (all ages)"
+    page = analyst_client.get(detail).content.decode()
+    assert "version 2" in page and 'data-testid="history"' in page
+    assert page.count('data-testid="history-row"') == 2
+    assert "Nomis renamed the measure." in page and old_name in page
+
+
+def test_a_stale_definition_form_is_refused_with_a_clear_message(
+    analyst_client: Client, organisation
+) -> None:  # type: ignore[no-untyped-def]
+    """REL-01: two analysts open the same definition; the second to save is refused (409) with
+    a message saying why, nothing is lost, and saving again after reading is possible."""
+    other = Client()
+    log_in_verified(other, UserFactory(organisation=organisation, roles=[Role.PERFORMANCE_ANALYST]))
+    indicator = Indicator.objects.get(code="claimant-count")
+    edit = reverse("performance:indicator_edit", args=[indicator.code])
+    seen = definition_post(indicator)  # both pages show version 1
+    first = other.post(
+        edit, {**seen, "source": "ONS (Nomis)", "change_reason": "Say who publishes it."}
+    )
+    assert first.status_code == 302
+
+    stale = analyst_client.post(
+        edit, {**seen, "name": "Claimants", "change_reason": "Shorter name."}
+    )
+    body = stale.content.decode()
+    assert stale.status_code == 409
+    assert "Someone else changed this definition while you were editing it" in body
+    assert 'value="Claimants"' in body  # what was typed is kept
+    assert 'name="version" value="2"' in body
+    indicator.refresh_from_db()
+    assert (indicator.version, indicator.source, indicator.name) == (
+        2,
+        "ONS (Nomis)",
+        "Claimant count",
+    )
+    again = analyst_client.post(
+        edit,
+        definition_post(indicator, name="Claimants", change_reason="Shorter name."),
+    )
+    assert again.status_code == 302
+    indicator.refresh_from_db()
+    assert (indicator.version, indicator.source, indicator.name) == (3, "ONS (Nomis)", "Claimants")

@@ -25,7 +25,10 @@ class AreasUploadForm(forms.Form):
             "LAD24NM and optionally PCDS."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": CSV_ACCEPT}),
-        error_messages={"required": "Choose a CSV file to upload"},
+        error_messages={
+            "required": "Choose a CSV file to upload",
+            "empty": "The selected file is empty",
+        },
     )
 
 
@@ -66,6 +69,11 @@ class CustomAreaForm(forms.Form):
 
 
 class IndicatorForm(forms.Form):
+    """A new indicator, or a change to one (``editing``): a change says why, and carries the
+    version the page showed so that a change saved by someone else meanwhile is not
+    overwritten (REL-01)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     code = forms.SlugField(
         label="Code",
         max_length=60,
@@ -140,6 +148,7 @@ class IndicatorForm(forms.Form):
         if editing:
             del self.fields["code"]
         else:
+            del self.fields["version"]
             del self.fields["change_reason"]
             del self.fields["active"]
 
@@ -156,7 +165,10 @@ class ValuesUploadForm(forms.Form):
         label="Upload a CSV file",
         help_text="Up to 20 MB. Nothing is saved until you have checked what it will do.",
         widget=forms.ClearableFileInput(attrs={"accept": CSV_ACCEPT}),
-        error_messages={"required": "Choose a CSV file to upload"},
+        error_messages={
+            "required": "Choose a CSV file to upload",
+            "empty": "The selected file is empty",
+        },
     )
 
 

@@ -2,6 +2,9 @@
 the baseline forecast "if nothing changes", the target, and whether the actual figures since the
 baseline are doing better than the forecast).
 
+A custom target area's figures are worked out here, on read, from its LSOAs' figures (see
+``custom_area_figures``), so they follow every import and every change to the area's LSOAs.
+
 Indicators are published aggregate statistics about whole populations: they hold no personal
 data, so any signed-in member of staff may read them and the reads are not audited.
 """
@@ -14,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.http import Http404
 
 from joinedup.core.actor import Actor
@@ -27,7 +30,14 @@ from ..forecasting import (
     baseline_forecast,
     periods_between,
 )
-from ..models import Area, Indicator, IndicatorImport, IndicatorValue, Target
+from ..models import (
+    Area,
+    DefinitionVersion,
+    Indicator,
+    IndicatorImport,
+    IndicatorValue,
+    Target,
+)
 
 PAGE_SIZE = 25
 DEFAULT_HORIZON = {"monthly": 12, "quarterly": 4, "annual": 3}
@@ -35,12 +45,23 @@ DEFAULT_HORIZON = {"monthly": 12, "quarterly": 4, "annual": 3}
 
 @dataclass(frozen=True)
 class SeriesPoint:
-    """One period's published value."""
+    """One period's value: as published and loaded, or (``summed_from`` > 0) the sum of the
+    figures of that many LSOAs making up a custom target area."""
 
     period: date
     value: Decimal
     numerator: Decimal | None = None
     denominator: Decimal | None = None
+    summed_from: int = 0
+
+
+@dataclass(frozen=True)
+class MissingPeriod:
+    """A period with figures for some, not all, of a custom area's LSOAs: it gets no figure."""
+
+    period: date
+    missing: int  # LSOAs without a figure (or, for a rate, without a numerator and denominator)
+    lsoas: int  # LSOAs in the area
 
 
 @dataclass(frozen=True)
@@ -78,6 +99,17 @@ class IndicatorSeries:
     forecast: Forecast
     target: Target | None
     comparisons: list[Comparison] = field(default_factory=list)
+    missing: list[MissingPeriod] = field(default_factory=list)
+
+    @property
+    def summed(self) -> int:
+        """How many periods' figures were summed from the custom area's LSOAs."""
+        return sum(1 for p in self.history if p.summed_from)
+
+    @property
+    def summed_from(self) -> int:
+        """How many LSOAs the latest summed figure adds up (0 when none is summed)."""
+        return next((p.summed_from for p in reversed(self.history) if p.summed_from), 0)
 
     @property
     def before_baseline(self) -> list[SeriesPoint]:
@@ -187,7 +219,8 @@ def indicator_for_code(*, actor: Actor, code: str) -> Indicator:
 
 def indicator_areas(*, actor: Actor, indicator: Indicator) -> list[dict[str, Any]]:
     """The areas that hold values for this indicator, with the latest period and value, biggest
-    areas (districts) first."""
+    areas (districts) first. Custom target areas are listed when they have figures of their
+    own or figures summed from their LSOAs (``custom_area_figures``)."""
     level_order = {
         Area.Level.DISTRICT: 0,
         Area.Level.CUSTOM: 1,
@@ -200,7 +233,8 @@ def indicator_areas(*, actor: Actor, indicator: Indicator) -> list[dict[str, Any
         .annotate(count=Count("id"), last_period=Max("period_start"))
     )
     by_area = {row["area_id"]: row for row in summary}
-    areas = Area.objects.filter(pk__in=by_area.keys())
+    custom = list(Area.objects.filter(level=Area.Level.CUSTOM)) if summable(indicator) else []
+    areas = {a.pk: a for a in Area.objects.filter(pk__in=by_area.keys())}
     latest = {
         (v.area_id, v.period_start): v.value
         for v in IndicatorValue.objects.filter(
@@ -212,12 +246,35 @@ def indicator_areas(*, actor: Actor, indicator: Indicator) -> list[dict[str, Any
     rows = [
         {
             "area": area,
-            "count": by_area[area.pk]["count"],
-            "last_period": by_area[area.pk]["last_period"],
-            "last_value": latest.get((area.pk, by_area[area.pk]["last_period"])),
+            "count": by_area[pk]["count"],
+            "last_period": by_area[pk]["last_period"],
+            "last_value": latest.get((pk, by_area[pk]["last_period"])),
         }
-        for area in areas
+        for pk, area in areas.items()
+        if area.level != Area.Level.CUSTOM or not custom
     ]
+    summed = custom_area_figures(actor=actor, indicator=indicator, areas=custom)
+    for area in custom:
+        loaded = (
+            [
+                SeriesPoint(period=period, value=value)
+                for period, value in IndicatorValue.objects.filter(
+                    indicator=indicator, area=area
+                ).values_list("period_start", "value")
+            ]
+            if area.pk in by_area
+            else []
+        )
+        history, _missing = _merged(loaded, summed.get(area.pk, ([], [])))
+        if history:
+            rows.append(
+                {
+                    "area": area,
+                    "count": len(history),
+                    "last_period": history[-1].period,
+                    "last_value": history[-1].value,
+                }
+            )
     rows.sort(key=lambda row: (level_order.get(row["area"].level, 9), row["area"].name))
     return rows
 
@@ -226,12 +283,122 @@ def indicator_imports(*, actor: Actor, indicator: Indicator) -> QuerySet[Indicat
     return IndicatorImport.objects.filter(indicator=indicator).order_by("-created_on")
 
 
+def indicator_definition_history(
+    *, actor: Actor, indicator: Indicator
+) -> QuerySet[DefinitionVersion]:
+    """Every recorded version of the indicator's definition, newest first, with who changed it
+    and why, so a reader of a chart can see that the definition changed."""
+    return DefinitionVersion.objects.filter(
+        kind=DefinitionVersion.Kind.INDICATOR, code=indicator.code
+    ).select_related("created_by")
+
+
 def target_for(*, actor: Actor, indicator: Indicator, area: Area) -> Target | None:
     return Target.objects.filter(indicator=indicator, area=area).first()
 
 
-def indicator_history(*, actor: Actor, indicator: Indicator, area: Area) -> list[SeriesPoint]:
-    return [
+# ----------------------------------------------------------------------------- custom areas
+
+#: A rate is its numerator over its denominator times this: a percentage, or per 1,000.
+RATE_SCALE: dict[str, Decimal] = {
+    Indicator.Unit.PERCENT: Decimal(100),
+    Indicator.Unit.RATE: Decimal(1000),
+}
+FOUR_PLACES = Decimal("0.0001")
+
+
+def summable(indicator: Indicator) -> bool:
+    """Whether a custom area's figure can be worked out from its LSOAs' figures: counts of
+    people add up; percentages and rates only through their numerators and denominators."""
+    return indicator.unit == Indicator.Unit.COUNT or indicator.unit in RATE_SCALE
+
+
+def custom_area_figures(
+    *, actor: Actor, indicator: Indicator, areas: list[Area]
+) -> dict[Any, tuple[list[SeriesPoint], list[MissingPeriod]]]:
+    """Each custom area's figures summed from its LSOAs', by the area's primary key: the
+    summed figures and the periods left without one.
+
+    A period gets a figure only when every LSOA in the area has one: a count is the sum of
+    the LSOAs' counts; a percentage or rate is worked out from the summed numerators and
+    denominators (never an average of the LSOAs' rates), so every LSOA needs both. A period
+    where some LSOAs have a figure and others have none is listed as missing. Indicators in
+    pounds are not summed (an amount may be an average, which does not add up)."""
+    custom = [a for a in areas if a.level == Area.Level.CUSTOM]
+    if not custom or not summable(indicator):
+        return {}
+    members = dict(
+        Area.objects.filter(pk__in=[a.pk for a in custom])
+        .annotate(n=Count("lsoas", filter=Q(lsoas__level=Area.Level.LSOA)))
+        .values_list("pk", "n")
+    )
+    rows = (
+        IndicatorValue.objects.filter(
+            indicator=indicator,
+            area__level=Area.Level.LSOA,
+            area__custom_areas__in=[a.pk for a in custom],
+        )
+        .values("area__custom_areas", "period_start")
+        .annotate(
+            held=Count("id"),
+            pairs=Count("id", filter=Q(numerator__isnull=False, denominator__isnull=False)),
+            total=Sum("value"),
+            numerator_total=Sum("numerator"),
+            denominator_total=Sum("denominator"),
+        )
+        .order_by("area__custom_areas", "period_start")
+    )
+    scale = RATE_SCALE.get(indicator.unit)
+    found: dict[Any, tuple[list[SeriesPoint], list[MissingPeriod]]] = {
+        a.pk: ([], []) for a in custom
+    }
+    for row in rows:
+        area_id, period = row["area__custom_areas"], row["period_start"]
+        lsoas = members.get(area_id, 0)
+        points, missing = found[area_id]
+        have_pairs = row["pairs"] == lsoas
+        numerator = Decimal(row["numerator_total"]) if have_pairs else None
+        denominator = Decimal(row["denominator_total"]) if have_pairs else None
+        if scale is None:
+            if row["held"] < lsoas:
+                missing.append(MissingPeriod(period, lsoas - row["held"], lsoas))
+                continue
+            value = Decimal(row["total"]).quantize(FOUR_PLACES)
+        else:
+            if not have_pairs or not denominator:
+                missing.append(MissingPeriod(period, lsoas - row["pairs"], lsoas))
+                continue
+            assert numerator is not None
+            value = (numerator / denominator * scale).quantize(FOUR_PLACES)
+        points.append(
+            SeriesPoint(
+                period=period,
+                value=value,
+                numerator=numerator,
+                denominator=denominator,
+                summed_from=lsoas,
+            )
+        )
+    return found
+
+
+def _merged(
+    loaded: list[SeriesPoint], summed: tuple[list[SeriesPoint], list[MissingPeriod]]
+) -> tuple[list[SeriesPoint], list[MissingPeriod]]:
+    """A figure loaded for the custom area itself stands for its period; the summed figures
+    fill the other periods."""
+    held = {p.period for p in loaded}
+    points, missing = summed
+    history = sorted(
+        [*loaded, *(p for p in points if p.period not in held)], key=lambda p: p.period
+    )
+    return history, [m for m in missing if m.period not in held]
+
+
+def _history_and_missing(
+    *, actor: Actor, indicator: Indicator, area: Area
+) -> tuple[list[SeriesPoint], list[MissingPeriod]]:
+    loaded = [
         SeriesPoint(
             period=row.period_start,
             value=row.value,
@@ -242,6 +409,27 @@ def indicator_history(*, actor: Actor, indicator: Indicator, area: Area) -> list
             "period_start"
         )
     ]
+    if area.level != Area.Level.CUSTOM:
+        return loaded, []
+    summed = custom_area_figures(actor=actor, indicator=indicator, areas=[area])
+    return _merged(loaded, summed.get(area.pk, ([], [])))
+
+
+def indicator_history(*, actor: Actor, indicator: Indicator, area: Area) -> list[SeriesPoint]:
+    """The area's figures by period. For a custom target area, the periods with no figure
+    loaded for the area itself are summed from its LSOAs' figures (``custom_area_figures``)."""
+    history, _missing = _history_and_missing(actor=actor, indicator=indicator, area=area)
+    return history
+
+
+def indicator_value_for(
+    *, actor: Actor, indicator: Indicator, area: Area, period: date
+) -> SeriesPoint | None:
+    """The area's figure for one period (loaded, or summed for a custom area), if any."""
+    for point in indicator_history(actor=actor, indicator=indicator, area=area):
+        if point.period == period:
+            return point
+    return None
 
 
 # ----------------------------------------------------------------------------- the series
@@ -264,7 +452,7 @@ def indicator_series(
     years). Each actual value after the baseline is judged against the forecast for its period
     by the indicator's polarity: outside the 80% interval on the good side is "better".
     """
-    history = indicator_history(actor=actor, indicator=indicator, area=area)
+    history, missing = _history_and_missing(actor=actor, indicator=indicator, area=area)
     target = target_for(actor=actor, indicator=indicator, area=area)
     frequency = indicator.frequency
     if frequency not in MONTHS_PER_PERIOD:
@@ -288,6 +476,7 @@ def indicator_series(
                 method="No forecast can be made: there are no values up to the baseline."
             ),
             target=target,
+            missing=missing,
         )
 
     fitted = [(p.period, p.value) for p in history if p.period <= baseline.period]
@@ -325,6 +514,7 @@ def indicator_series(
         forecast=forecast,
         target=target,
         comparisons=comparisons,
+        missing=missing,
     )
 
 

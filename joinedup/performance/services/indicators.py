@@ -9,9 +9,11 @@ Values come in two shapes (``docs/oba-indicators.md`` shows both):
   Nomis's title lines above and footnotes below.
 
 A file loads whole or not at all: every bad row is reported with its line and reason (unknown
-area, bad period, bad number, the same area and period twice). Loading the same file again is
-recognised by its SHA-256 and changes nothing. Values already held for an area and period are
-replaced only when the import is told to (``replace=True``): the preview says which.
+area, bad period, bad number, the same area and period twice). Figures already held for an area
+and period are replaced only when the import is told to (``replace=True``), whether the value,
+the numerator or the denominator differs: the preview says which. The same file loaded again is
+recognised by its SHA-256 and changes nothing while its figures are still held as they are; if
+another file has replaced some since, it is compared with what is held like any other file.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -34,6 +37,7 @@ from django.utils.text import slugify
 from joinedup.core.actor import Actor
 
 from ..models import Area, DefinitionVersion, Indicator, IndicatorImport, IndicatorValue, Target
+from ..selectors.indicators import indicator_value_for
 from .areas import (
     ImportProblem,
     ImportRejectedError,
@@ -242,7 +246,8 @@ def _add_value(
     for name, text in (("numerator", numerator_text), ("denominator", denominator_text)):
         if text and text not in SUPPRESSED:
             try:
-                extra[name] = parse_number(text)
+                # Kept to the hundredth, as held, so the same figure reloaded compares equal.
+                extra[name] = parse_number(text).quantize(Decimal("0.01"))
             except ValueError as exc:
                 reasons.append(f"{name}: {exc}")
     if extra["denominator"] == 0:
@@ -418,17 +423,61 @@ def _parse_nomis_wide(
 # ----------------------------------------------------------------------------- preview and load
 
 
+#: What is held for one area and period: (value, numerator, denominator).
+Figures = tuple[Decimal, Decimal | None, Decimal | None]
+
+
+def _number(value: Decimal | None) -> str:
+    return "blank" if value is None else f"{value.normalize():f}"
+
+
 @dataclass(frozen=True)
 class ValueChange:
+    """A figure held now that the file would replace: its value, numerator or denominator (or
+    more than one of them) differs."""
+
     area_code: str
     period: date
     old: Decimal
     new: Decimal
+    old_numerator: Decimal | None = None
+    new_numerator: Decimal | None = None
+    old_denominator: Decimal | None = None
+    new_denominator: Decimal | None = None
+
+    @property
+    def parts(self) -> list[tuple[str, Decimal | None, Decimal | None]]:
+        """(name, held now, in the file) for each part that differs."""
+        pairs = (
+            ("value", self.old, self.new),
+            ("numerator", self.old_numerator, self.new_numerator),
+            ("denominator", self.old_denominator, self.new_denominator),
+        )
+        return [(name, old, new) for name, old, new in pairs if old != new]
+
+    @property
+    def has_pair(self) -> bool:
+        """Whether a numerator or denominator is held or loaded (so the page shows them)."""
+        return any(
+            v is not None
+            for v in (
+                self.old_numerator,
+                self.new_numerator,
+                self.old_denominator,
+                self.new_denominator,
+            )
+        )
+
+    def __str__(self) -> str:
+        what = "; ".join(f"{name} {_number(old)} → {_number(new)}" for name, old, new in self.parts)
+        return f"{self.area_code} {self.period:%Y-%m} {what}"
 
 
 @dataclass(frozen=True)
 class ImportPreview:
-    """What loading a file would do: checked, nothing written."""
+    """What loading a file would do: checked, nothing written. ``already_loaded`` is the last
+    time this same file (by its SHA-256) was loaded; loading it again changes nothing only when
+    every figure in it is still held as it is (``changes_nothing``)."""
 
     indicator: Indicator
     file_name: str
@@ -447,6 +496,15 @@ class ImportPreview:
     @property
     def total(self) -> int:
         return self.new + self.unchanged + len(self.changes)
+
+    @property
+    def changes_nothing(self) -> bool:
+        """The same file was loaded before and every figure in it is held as it is now."""
+        return self.already_loaded is not None and not self.new and not self.changes
+
+    @property
+    def shows_pairs(self) -> bool:
+        return any(change.has_pair for change in self.changes)
 
 
 @dataclass(frozen=True)
@@ -476,18 +534,50 @@ class ImportResult:
 
 
 class ReplaceNotConfirmedError(ValidationError):
-    """The file would change values already held; the import must be told to replace them."""
+    """The file would change figures already held (a value, numerator or denominator); the
+    import must be told to replace them."""
 
     def __init__(self, preview: ImportPreview) -> None:
         self.preview = preview
-        sample = ", ".join(
-            f"{c.area_code} {c.period:%Y-%m} {c.old.normalize()} → {c.new.normalize()}"
-            for c in preview.changes[:5]
-        )
+        sample = ", ".join(str(c) for c in preview.changes[:5])
         super().__init__(
             f"{len(preview.changes)} figures in this file differ from those held (e.g. {sample}). "
             "Confirm that this is a newer file to replace them."
         )
+
+
+def _figures(value: ParsedValue) -> Figures:
+    return (value.value, value.numerator, value.denominator)
+
+
+def _compare(
+    values: list[ParsedValue], held: dict[tuple[str, date], Figures]
+) -> tuple[int, int, list[ValueChange]]:
+    """How many of ``values`` are new, held the same, and held differently. A figure is held
+    the same only when its value, numerator and denominator all match: a change to any of
+    them is a replacement, confirmed and counted like a change of value."""
+    new = unchanged = 0
+    changes: list[ValueChange] = []
+    for value in values:
+        old = held.get((value.area_code, value.period))
+        if old is None:
+            new += 1
+        elif old == _figures(value):
+            unchanged += 1
+        else:
+            changes.append(
+                ValueChange(
+                    value.area_code,
+                    value.period,
+                    old[0],
+                    value.value,
+                    old_numerator=old[1],
+                    new_numerator=value.numerator,
+                    old_denominator=old[2],
+                    new_denominator=value.denominator,
+                )
+            )
+    return new, unchanged, changes
 
 
 def _check(
@@ -539,21 +629,12 @@ def _check(
         raise ImportRejectedError(problems)
 
     held = {
-        (v.area.code, v.period_start): v.value
+        (v.area.code, v.period_start): (v.value, v.numerator, v.denominator)
         for v in IndicatorValue.objects.filter(
             indicator=indicator, area__code__in=codes
         ).select_related("area")
     }
-    new = unchanged = 0
-    changes: list[ValueChange] = []
-    for value in parsed.values:
-        old = held.get((value.area_code, value.period))
-        if old is None:
-            new += 1
-        elif old == value.value:
-            unchanged += 1
-        else:
-            changes.append(ValueChange(value.area_code, value.period, old, value.value))
+    new, unchanged, changes = _compare(parsed.values, held)
     periods = [v.period for v in parsed.values]
     preview = ImportPreview(
         indicator=indicator,
@@ -561,9 +642,9 @@ def _check(
         shape=shape,
         layout=parsed.layout,
         sha256=sha,
-        already_loaded=IndicatorImport.objects.filter(
-            indicator=indicator, content_sha256=sha
-        ).first(),
+        already_loaded=IndicatorImport.objects.filter(indicator=indicator, content_sha256=sha)
+        .order_by("-created_on")
+        .first(),
         new=new,
         unchanged=unchanged,
         changes=changes,
@@ -596,14 +677,19 @@ def indicator_values_import(
     content: bytes,
     replace: bool = False,
 ) -> ImportResult:
-    """Load a file of values whole, or nothing. A file already loaded for this indicator
-    changes nothing. Values that differ from those held are replaced only with ``replace``
-    (otherwise ``ReplaceNotConfirmedError``); the result says how many were replaced."""
+    """Load a file of values whole, or nothing.
+
+    Each figure is compared with what is held now for its area and period. A figure that
+    differs in its value, numerator or denominator is replaced only with ``replace``
+    (otherwise ``ReplaceNotConfirmedError``, nothing written); the result counts it as
+    replaced. The same file loaded again changes nothing while its figures are all still
+    held as they are; if some have since been replaced by another file, it is loaded like any
+    other file (a new import record; the replacements need ``replace``)."""
     require_analyst(actor)
     preview, values, areas = _check(
         indicator=indicator, shape=shape, file_name=file_name, content=content
     )
-    if preview.already_loaded is not None:
+    if preview.changes_nothing:
         return ImportResult(
             preview=preview, record=None, created=0, replaced=0, kept_unchanged=preview.total
         )
@@ -611,6 +697,27 @@ def indicator_values_import(
         raise ReplaceNotConfirmedError(preview)
     try:
         with transaction.atomic():
+            # Compare again with the rows locked: another import may have finished since the
+            # check, and what this one replaces must be what it counts.
+            existing = {
+                (v.area_id, v.period_start): v
+                for v in IndicatorValue.objects.select_for_update().filter(
+                    indicator=indicator, area__in=list(areas.values())
+                )
+            }
+            codes = {area.pk: code for code, area in areas.items()}
+            by_code = {
+                (codes[area_id], period): (row.value, row.numerator, row.denominator)
+                for (area_id, period), row in existing.items()
+            }
+            new, unchanged, changes = _compare(values, by_code)
+            now = dataclass_replace(preview, new=new, unchanged=unchanged, changes=changes)
+            if changes and not replace:
+                raise ReplaceNotConfirmedError(now)
+            if now.changes_nothing:
+                return ImportResult(
+                    preview=now, record=None, created=0, replaced=0, kept_unchanged=now.total
+                )
             record = IndicatorImport(
                 indicator=indicator,
                 shape=shape,
@@ -619,12 +726,6 @@ def indicator_values_import(
                 rows_loaded=len(values),
             )
             record.stamp(actor).save()
-            existing = {
-                (v.area_id, v.period_start): v
-                for v in IndicatorValue.objects.select_for_update().filter(
-                    indicator=indicator, area__in=list(areas.values())
-                )
-            }
             to_create: list[IndicatorValue] = []
             to_update: list[IndicatorValue] = []
             for value in values:
@@ -641,11 +742,7 @@ def indicator_values_import(
                         imported_by=record,
                     )
                     to_create.append(row.stamp(actor))
-                elif (row.value, row.numerator, row.denominator) != (
-                    value.value,
-                    value.numerator,
-                    value.denominator,
-                ):
+                elif (row.value, row.numerator, row.denominator) != _figures(value):
                     row.value = value.value
                     row.numerator = value.numerator
                     row.denominator = value.denominator
@@ -659,16 +756,16 @@ def indicator_values_import(
                 batch_size=1000,
             )
     except IntegrityError as exc:
-        # Another upload of the same file, or of overlapping values, won the race.
+        # Another import of overlapping values inserted the same area and period first.
         raise ValidationError(
             "Another import for this indicator finished at the same time; try again."
         ) from exc
     return ImportResult(
-        preview=preview,
+        preview=now,
         record=record,
         created=len(to_create),
-        replaced=len(preview.changes),
-        kept_unchanged=preview.unchanged,
+        replaced=len(to_update),
+        kept_unchanged=len(values) - len(to_create) - len(to_update),
     )
 
 
@@ -705,11 +802,18 @@ def indicator_create(*, actor: Actor, **fields: Any) -> Indicator:
 
 
 def indicator_update(
-    *, actor: Actor, indicator: Indicator, change_reason: str, **fields: Any
+    *,
+    actor: Actor,
+    indicator: Indicator,
+    change_reason: str,
+    seen_version: int | None = None,
+    **fields: Any,
 ) -> Indicator:
     """Change a definition: the version goes up and the old one is kept, so charts and reports
     can say the definition changed (``definitions.indicator_definition_change`` does it, as it
-    does for measures). Saving with nothing changed keeps the version."""
+    does for measures). ``seen_version`` is the version the editor saw (a form carries it):
+    if the definition has moved on since, the change is refused (REL-01). Saving with nothing
+    changed keeps the version."""
     unknown = set(fields) - (set(DEFINITION_FIELDS) - {"code"})
     if unknown:
         raise TypeError(f"Unknown indicator fields: {', '.join(sorted(unknown))}")
@@ -720,7 +824,7 @@ def indicator_update(
     return indicator_definition_change(
         actor=actor,
         code=indicator.code,
-        seen_version=indicator.version,
+        seen_version=indicator.version if seen_version is None else seen_version,
         changes=changed,
         reason=change_reason,
     )
@@ -741,11 +845,9 @@ def target_set(
 ) -> Target:
     """Set (or change) the target for an indicator in an area: from the value held for the
     baseline period to ``target_value`` by ``target_period``, e.g. 9,500 on benefits down to
-    8,200 by March 2028."""
+    8,200 by March 2028. A custom area's baseline may be a figure summed from its LSOAs."""
     require_analyst(actor)
-    held = IndicatorValue.objects.filter(
-        indicator=indicator, area=area, period_start=baseline_period
-    ).first()
+    held = indicator_value_for(actor=actor, indicator=indicator, area=area, period=baseline_period)
     errors: dict[str, str] = {}
     if held is None:
         errors["baseline_period"] = (

@@ -62,6 +62,12 @@ def _bound(request: HttpRequest) -> tuple[Any, Any]:
     return (request.POST, request.FILES) if request.method == "POST" else (None, None)
 
 
+def _status(form: Any) -> int:
+    """400 when a posted form (or file) was refused, so the refusal is not mistaken for a
+    success (REL-04); 200 otherwise. The page is the same: the form with every error."""
+    return 400 if form.is_bound and form.errors else 200
+
+
 def _is_analyst(request: HttpRequest) -> bool:
     user: Any = request.user
     return bool(user.has_role(Role.PERFORMANCE_ANALYST))
@@ -149,6 +155,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             "indicator": indicator,
             "areas": selectors.indicator_areas(actor=actor, indicator=indicator),
             "imports": selectors.indicator_imports(actor=actor, indicator=indicator)[:10],
+            "history": selectors.indicator_definition_history(actor=actor, indicator=indicator),
             "is_analyst": _is_analyst(request),
         },
     )
@@ -173,31 +180,75 @@ def indicator_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{indicator.name} added.")
             return redirect("performance:indicator_detail", code=indicator.code)
-    return render(request, "performance/indicators/form.html", {"form": form, "indicator": None})
+    return render(
+        request,
+        "performance/indicators/form.html",
+        {"form": form, "indicator": None},
+        status=_status(form),
+    )
 
 
 @access(ANALYSTS)
 @require_http_methods(["GET", "POST"])
 def indicator_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Change a definition: asks why, makes a new version and keeps the old one. The form
+    carries the version the page showed; if someone else saved a change since, the form is
+    refused with 409 and what was typed is kept, to make again after reading theirs (REL-01)."""
     actor = Actor.from_request(request)
     indicator = selectors.indicator_for_code(actor=actor, code=code)
     initial = {name: getattr(indicator, name) for name in services.DEFINITION_FIELDS}
+    initial["version"] = indicator.version
     form = IndicatorForm(_data(request), initial=initial, editing=True)
+    status = _status(form)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("change_reason")
+        seen_version = data.pop("version")
         try:
             indicator = services.indicator_update(
-                actor=actor, indicator=indicator, change_reason=reason, **_indicator_fields(data)
+                actor=actor,
+                indicator=indicator,
+                seen_version=seen_version,
+                change_reason=reason,
+                **_indicator_fields(data),
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            indicator = selectors.indicator_for_code(actor=actor, code=code)
+            if indicator.version != seen_version:
+                form = _stale_indicator_form(request, indicator)
+                status = 409
+            else:
+                add_service_errors(form, exc)
+                status = 400
         else:
             messages.success(request, f"{indicator.name} saved (version {indicator.version}).")
             return redirect("performance:indicator_detail", code=indicator.code)
     return render(
-        request, "performance/indicators/form.html", {"form": form, "indicator": indicator}
+        request,
+        "performance/indicators/form.html",
+        {
+            "form": form,
+            "indicator": indicator,
+            "history": selectors.indicator_definition_history(actor=actor, indicator=indicator),
+        },
+        status=status,
     )
+
+
+def _stale_indicator_form(request: HttpRequest, latest: Indicator) -> IndicatorForm:
+    """The form again after someone else's change: what this user typed kept, the version now
+    the latest (so saving again is a deliberate choice after reading theirs), and why."""
+    data = request.POST.copy()
+    data["version"] = str(latest.version)
+    form = IndicatorForm(data, initial={"version": latest.version}, editing=True)
+    form.is_valid()
+    form.add_error(
+        None,
+        f"Someone else changed this definition while you were editing it (it is now version "
+        f"{latest.version}). Check their change in the history below, then save yours again "
+        "if it is still needed.",
+    )
+    return form
 
 
 # ----------------------------------------------------------------------------- one indicator, one area
@@ -297,6 +348,7 @@ def target_edit(request: HttpRequest, code: str, area_code: str) -> HttpResponse
         request,
         "performance/indicators/target.html",
         {"form": form, "indicator": indicator, "area": area, "has_values": bool(history)},
+        status=_status(form),
     )
 
 
@@ -356,6 +408,7 @@ def values_upload(request: HttpRequest, code: str) -> HttpResponse:
             "problems": problems[:200],
             "problem_count": len(problems),
         },
+        status=_status(form),
     )
 
 
@@ -415,6 +468,7 @@ def values_confirm(request: HttpRequest, code: str) -> HttpResponse:
             if preview.last_period
             else "",
         },
+        status=_status(form),
     )
 
 
@@ -507,6 +561,7 @@ def areas_upload(request: HttpRequest) -> HttpResponse:
         request,
         "performance/areas/upload.html",
         {"form": form, "problems": problems[:200], "problem_count": len(problems)},
+        status=_status(form),
     )
 
 
@@ -528,6 +583,7 @@ def custom_area_create(request: HttpRequest) -> HttpResponse:
         request,
         "performance/areas/custom_form.html",
         {"form": form, "area": None, "has_lsoas": bool(lsoas)},
+        status=_status(form),
     )
 
 
@@ -569,4 +625,5 @@ def custom_area_edit(request: HttpRequest, code: str) -> HttpResponse:
             "has_lsoas": bool(lsoas),
             "back": reverse("performance:area_detail", args=[area.code]),
         },
+        status=_status(form),
     )

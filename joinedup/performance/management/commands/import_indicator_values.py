@@ -7,7 +7,8 @@ Shapes: ``tidy`` (area_code,period,value[,numerator,denominator]) or ``nomis`` (
 table with DATE/DATE_NAME, GEOGRAPHY_CODE and OBS_VALUE, or a Nomis query table with a mnemonic
 column and a column per period). All or nothing: every bad row is printed with its line and
 reason and the command exits with status 1 writing nothing. A file already loaded changes
-nothing. Values that differ from those held are replaced only with ``--replace``.
+nothing while its figures are still held as they are. Figures that differ from those held (in
+value, numerator or denominator) are replaced only with ``--replace``.
 """
 
 from __future__ import annotations
