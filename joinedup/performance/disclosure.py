@@ -34,11 +34,17 @@ What is done, in order:
 
 Percentages built on a suppressed count are suppressed (``published_percentage``); published
 percentages are worked out from the rounded counts, so they cannot undo the rounding.
+
+A measure broken down by partner (``publish_measure``) has an all-partners figure that counts
+each person once, so it is not the partners' sum; a percentage's complement (denominator minus
+numerator) is a count of people as well. Both are protected there, with an exact check by
+integer programming. A percentage or rate on its own (``rate_publishable``) is published only
+when the counts behind it are known and none of them is small.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -364,6 +370,296 @@ def publish_count(value: int, *, threshold: int, rounding_base: int) -> int | No
     if 0 < value < threshold:
         return None
     return round_count(value, rounding_base)
+
+
+# ----------------------------------------------------------------------------- a measure by partner
+
+
+def all_key(row: int) -> Key:
+    """The all-partners count of row ``row`` of a measure: each person counted once."""
+    return ("all", row)
+
+
+ALL_DENOMINATOR: Key = ("all", "denominator")
+
+
+@dataclass(frozen=True)
+class PublishedMeasure:
+    """One measure broken down by partner, safe to publish: ``None`` is a suppressed count, every
+    other count is rounded. The all-partners counts count each person once, so they can be less
+    than the sum of the partners' counts."""
+
+    numerators: tuple[int | None, ...]
+    numerator_total: int | None
+    denominators: tuple[int | None, ...] | None = None
+    denominator_total: int | None = None
+
+    @property
+    def suppressed_count(self) -> int:
+        counts = [*self.numerators, self.numerator_total]
+        if self.denominators is not None:
+            counts += [*self.denominators, self.denominator_total]
+        return sum(value is None for value in counts)
+
+
+def integer_range(
+    *,
+    values: Mapping[Key, int],
+    known: Collection[Key],
+    equalities: Sequence[Mapping[Key, float]],
+    inequalities: Sequence[Mapping[Key, float]] = (),
+    target: Key,
+) -> tuple[float, float]:
+    """The lowest and highest whole number a reader could give ``target`` who knows the members
+    in ``known`` exactly, that each equality (the sum of coefficient x member) is 0 and each
+    inequality is at most 0, and that every other member is a whole number of at least 1 (at
+    least 0 where it truly is 0). Solved as an integer programme, so the bounds are exact even
+    where the constraints are not a network. The highest is ``inf`` when unbounded. If the
+    solver cannot answer, the range is given as a single value, so the caller suppresses more."""
+    unknown = sorted((key for key in values if key not in known), key=repr)
+    index = {key: n for n, key in enumerate(unknown)}
+
+    def matrix(
+        constraints: Sequence[Mapping[Key, float]],
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        rows_a: list[list[float]] = []
+        rows_b: list[float] = []
+        for constraint in constraints:
+            coefficients = [0.0] * len(unknown)
+            constant = 0.0
+            involved = False
+            for key, coefficient in constraint.items():
+                if key in index:
+                    coefficients[index[key]] += coefficient
+                    involved = True
+                else:
+                    constant -= coefficient * values[key]
+            if involved:
+                rows_a.append(coefficients)
+                rows_b.append(constant)
+        if not rows_a:
+            return None, None
+        return np.array(rows_a), np.array(rows_b)
+
+    a_eq, b_eq = matrix(equalities)
+    a_ub, b_ub = matrix(inequalities)
+    bounds = [(min(1, values[key]), None) for key in unknown]
+    objective = np.zeros(len(unknown))
+    objective[index[target]] = 1.0
+    solve = {
+        "A_eq": a_eq,
+        "b_eq": b_eq,
+        "A_ub": a_ub,
+        "b_ub": b_ub,
+        "bounds": bounds,
+        "integrality": np.ones(len(unknown)),
+        "method": "highs",
+    }
+    low = linprog(objective, **solve)
+    high = linprog(-objective, **solve)
+    if low.status != 0:  # cannot happen for true figures: call it pinned, to suppress more
+        return (float(values[target]), float(values[target]))
+    if high.status == 0:
+        return (float(low.fun), -float(high.fun))
+    # HiGHS answers "unbounded or infeasible" for an unbounded integer programme; the problem
+    # is feasible (the lowest was found), so ask the relaxation whether it is unbounded.
+    relaxed = linprog(-objective, **{**solve, "integrality": None})
+    if relaxed.status == 3:
+        return (float(low.fun), float("inf"))
+    return (float(low.fun), float(low.fun))  # not sure: call it pinned, to suppress more
+
+
+def _is_share(
+    numerators: Sequence[int],
+    denominators: Sequence[int] | None,
+    numerator_total: int,
+    denominator_total: int | None,
+) -> bool:
+    """Whether each numerator counts some of the people its denominator counts (a percentage),
+    so that the complement (denominator minus numerator) is itself a count of people."""
+    if denominators is None or denominator_total is None:
+        return False
+    pairs = zip(numerators, denominators, strict=True)
+    return numerator_total <= denominator_total and all(n <= d for n, d in pairs)
+
+
+def publish_measure(
+    *,
+    numerators: Sequence[int],
+    numerator_total: int,
+    denominators: Sequence[int] | None = None,
+    denominator_total: int | None = None,
+    share: bool = False,
+    threshold: int,
+    rounding_base: int,
+) -> PublishedMeasure:
+    """A measure by partner, as it may be published.
+
+    ``numerators`` (and ``denominators``, for a percentage or ratio) are the partners' counts;
+    ``numerator_total`` and ``denominator_total`` are the all-partners counts, each person
+    counted once: at least every partner's count and at most their sum. ``share`` says the
+    numerator is part of the denominator (a percentage), so ``denominator - numerator`` is a
+    count of people too, for each partner and for all partners.
+
+    1. **The partners' counts** are suppressed as a table that adds up (``suppression_pattern``)
+       as if the partners' sum were published, which it is not: a count that stands alone, a
+       numerator, and for a percentage its complement (a table of two rows, numerator and
+       complement, whose column totals are the denominators). So a small complement is
+       protected like any small count, and no partner's count can be worked out from the others.
+    2. **The all-partners counts** are suppressed on their own from 1 to ``threshold - 1``; for
+       a percentage the all-partners numerator, complement and denominator are a table of their
+       own (the complement is never shown, but could be worked out from the other two).
+    3. **Audit.** The all-partners count is not the partners' sum, but a reader knows it is at
+       least each partner's count and at most their sum. Each suppressed small count (shown or
+       only derivable, like a complement) is bounded exactly by integer programming over
+       everything published and those relations; if any could be worked out, the all-partners
+       counts of the measure are suppressed too (without them, step 1 already protects the rest).
+    4. **Rounding** of every published count to ``rounding_base``.
+
+    Totals that break the relations above (which true figures cannot) are suppressed."""
+    width = len(numerators)
+    if denominators is not None and len(denominators) != width:
+        raise ValueError("Every partner needs a numerator and a denominator.")
+    is_share = share and _is_share(numerators, denominators, numerator_total, denominator_total)
+    values: dict[Key, int]
+    equalities: list[dict[Key, float]] = []
+    inequalities: list[dict[Key, float]] = []
+    shown_keys: list[Key]
+    if is_share:
+        assert denominators is not None and denominator_total is not None
+        complements = [d - n for n, d in zip(numerators, denominators, strict=True)]
+        cells = [list(numerators), complements]
+        pattern = suppression_pattern(cells, threshold=threshold, column_totals=True)
+        values = table_values(cells, column_totals=True)
+        shown_keys = [cell_key(0, j) for j in range(width)]
+        shown_keys += [column_key(j) for j in range(width)]
+        shown_keys += [all_key(0), ALL_DENOMINATOR]  # the complement is never shown
+        totals = [all_key(0), all_key(1), ALL_DENOMINATOR]
+        values[all_key(0)] = numerator_total
+        values[all_key(1)] = denominator_total - numerator_total
+        values[ALL_DENOMINATOR] = denominator_total
+        alone = suppression_pattern(
+            [[numerator_total, denominator_total - numerator_total]],
+            threshold=threshold,
+            column_totals=False,
+        ).suppressed
+        hidden = set(pattern.suppressed)
+        hidden |= {
+            {cell_key(0, 0): all_key(0), cell_key(0, 1): all_key(1)}.get(key, ALL_DENOMINATOR)
+            for key in alone
+        }
+        equalities = [
+            {total: 1.0, **dict.fromkeys(parts, -1.0)}
+            for total, parts in table_equations(2, width, column_totals=True)
+        ]
+        equalities.append({ALL_DENOMINATOR: 1.0, all_key(0): -1.0, all_key(1): -1.0})
+        # Each person once: at least each partner's count, at most the partners' sum.
+        for j in range(width):
+            inequalities.append({cell_key(0, j): 1.0, all_key(0): -1.0})
+            inequalities.append({column_key(j): 1.0, ALL_DENOMINATOR: -1.0})
+        inequalities.append({all_key(0): 1.0, row_key(0): -1.0})
+        inequalities.append({ALL_DENOMINATOR: 1.0, grand_key(): -1.0})
+        # Everyone in the all-partners complement is in some partner's complement.
+        inequalities.append({all_key(1): 1.0, row_key(1): -1.0})
+        consistent = (
+            all(numerators[j] <= numerator_total for j in range(width))
+            and numerator_total <= sum(numerators)
+            and all(denominators[j] <= denominator_total for j in range(width))
+            and denominator_total <= sum(denominators)
+            and denominator_total - numerator_total <= sum(complements)
+        )
+    else:
+        rows = [list(numerators)]
+        row_totals = [numerator_total]
+        if denominators is not None:
+            if denominator_total is None:
+                raise ValueError("A measure with denominators needs the all-partners one.")
+            rows.append(list(denominators))
+            row_totals.append(denominator_total)
+        pattern = suppression_pattern(rows, threshold=threshold, column_totals=False)
+        values = table_values(rows, column_totals=False)
+        totals = [all_key(i) for i in range(len(rows))]
+        shown_keys = [cell_key(i, j) for i in range(len(rows)) for j in range(width)] + totals
+        hidden = set(pattern.suppressed)
+        consistent = True
+        for i, (row, total) in enumerate(zip(rows, row_totals, strict=True)):
+            values[all_key(i)] = total
+            if 0 < total < threshold:
+                hidden.add(all_key(i))
+            for j in range(width):
+                inequalities.append({cell_key(i, j): 1.0, all_key(i): -1.0})
+            inequalities.append({all_key(i): 1.0, row_key(i): -1.0})
+            consistent = consistent and max(row, default=0) <= total <= sum(row)
+        equalities = [
+            {total: 1.0, **dict.fromkeys(parts, -1.0)}
+            for total, parts in table_equations(len(rows), width, column_totals=False)
+        ]
+    # Zeros stay published (a reader may assume every suppressed count is at least 1).
+    if not consistent:
+        hidden.update(total for total in totals if values[total] > 0)
+    elif any(total in shown_keys and total not in hidden for total in totals):
+        known = {key for key in shown_keys if key not in hidden}
+        for key in sorted(values, key=repr):
+            if key in known or not 0 < values[key] < threshold:
+                continue
+            low, high = integer_range(
+                values=values,
+                known=known,
+                equalities=equalities,
+                inequalities=inequalities,
+                target=key,
+            )
+            if high - low < 0.5:
+                hidden.update(total for total in totals if values[total] > 0)
+                break
+
+    def shown(key: Key) -> int | None:
+        return None if key in hidden else round_count(values[key], rounding_base)
+
+    if is_share:
+        return PublishedMeasure(
+            numerators=tuple(shown(cell_key(0, j)) for j in range(width)),
+            numerator_total=shown(all_key(0)),
+            denominators=tuple(shown(column_key(j)) for j in range(width)),
+            denominator_total=shown(ALL_DENOMINATOR),
+        )
+    return PublishedMeasure(
+        numerators=tuple(shown(cell_key(0, j)) for j in range(width)),
+        numerator_total=shown(all_key(0)),
+        denominators=(
+            tuple(shown(cell_key(1, j)) for j in range(width)) if denominators is not None else None
+        ),
+        denominator_total=shown(all_key(1)) if denominators is not None else None,
+    )
+
+
+# ----------------------------------------------------------------------------- rates
+
+
+def rate_publishable(
+    *,
+    value: Decimal | None,
+    numerator: Decimal | None,
+    denominator: Decimal | None,
+    per: int,
+    threshold: int,
+) -> bool:
+    """Whether a percentage (``per`` 100) or rate (``per`` 1,000) may be published on its own.
+
+    Only when the counts it is worked out from are known - given, or one of them worked out from
+    the value and the other - and neither of them, nor the people not counted (denominator minus
+    numerator), is from 1 to ``threshold - 1``. A rate whose counts are not known cannot be
+    checked, so it is not published: without them, a rate over a small area could stand for one
+    or two people."""
+    if value is not None and numerator is None and denominator is not None:
+        numerator = value * denominator / per
+    if value is not None and denominator is None and numerator is not None and value > 0:
+        denominator = numerator * per / value
+    if numerator is None or denominator is None:
+        return False
+    complement = denominator - numerator
+    counts = [numerator, denominator] + ([complement] if complement >= 0 else [])
+    return not any(0 < count < threshold for count in counts)
 
 
 def published_percentage(

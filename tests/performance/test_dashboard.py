@@ -7,6 +7,7 @@ by hand in plain Python over what was created and compared with what the pages s
 from __future__ import annotations
 
 import csv
+import html as html_lib
 import io
 import re
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from joinedup.accounts.models import Organisation, User
 from joinedup.accounts.roles import Role
+from joinedup.cases.models import Case, Programme
 from joinedup.core.actor import Actor
 from joinedup.performance import disclosure
 from joinedup.performance.models import (
@@ -192,39 +194,32 @@ def test_dashboard_needs_sign_in() -> None:
 # ----------------------------------------------------------------------------- the public view
 
 
-def _expected_public_table(
-    by_hand: dict[str, dict[str, int]], threshold: int = 5, base: int = 5
-) -> disclosure.PublishedTable:
-    names = sorted(by_hand)
-    engaged = [by_hand[n]["engaged"] for n in names]
-    into_work = [by_hand[n]["into_work"] for n in names]
-    # Rows as the public view builds them: counts, then numerator and denominator of the share.
-    return disclosure.publish_table(
-        rows=["engaged", "into_work", "share_numerator", "share_denominator"],
-        columns=names,
-        cells=[engaged, into_work, into_work, engaged],
-        threshold=threshold,
-        rounding_base=base,
-        column_totals=False,
+def _expected_public_row(
+    by_hand: dict[str, dict[str, int]], figure: str, threshold: int = 5, base: int = 5
+) -> list[str]:
+    """A count row of the public view, worked out from the hand count: each partner's figure
+    and all partners' (each person once; no one here is helped by two partners, so it is the
+    partners' sum), as ``disclosure.publish_measure`` publishes them."""
+    counts = [by_hand[n][figure] for n in sorted(by_hand)]
+    published = disclosure.publish_measure(
+        numerators=counts, numerator_total=sum(counts), threshold=threshold, rounding_base=base
     )
+    return [disclosure.shown(v) for v in published.numerators] + [
+        disclosure.shown(published.numerator_total)
+    ]
 
 
 def test_public_view_needs_no_sign_in_and_leaks_nothing_under_the_threshold(
     partnership: list[Made],
 ) -> None:
     by_hand = _hand_count(partnership)
-    expected = _expected_public_table(by_hand)
     page = Client().get(PUBLIC)
     assert page.status_code == 200
     html = page.content.decode()
     engaged = _cells(html, "public-people-engaged-count")
     into_work = _cells(html, "public-people-into-work-count")
-    assert engaged[1:] == [disclosure.shown(v) for v in expected.cells[0]] + [
-        disclosure.shown(expected.row_totals[0])
-    ]
-    assert into_work[1:] == [disclosure.shown(v) for v in expected.cells[1]] + [
-        disclosure.shown(expected.row_totals[1])
-    ]
+    assert engaged[1:] == _expected_public_row(by_hand, "engaged")
+    assert into_work[1:] == _expected_public_row(by_hand, "into_work")
     # Citizens Advice engaged 3 people and got 1 into work: both suppressed.
     cab_column = sorted(by_hand).index("Citizens Advice Northvale")
     assert engaged[1 + cab_column] == "[c]"
@@ -246,6 +241,144 @@ def test_public_view_needs_no_sign_in_and_leaks_nothing_under_the_threshold(
     assert share[1 + cab_column] == "[c]"
     # No personal data.
     assert "Resident" not in html and "Former" not in html
+
+
+def _hand_count_people(made: list[Made]) -> dict[str, dict[str, set[str]]]:
+    """Per organisation and for everyone ("*"): the people (by name) with a case open in the last
+    year, and those with a job start in it, counted in plain Python over what was created."""
+    today = timezone.localdate()
+    start = today - timedelta(days=365)
+    people: dict[str, dict[str, set[str]]] = {}
+    for row in made:
+        for key in (row.organisation, "*"):
+            figures = people.setdefault(key, {"engaged": set(), "into_work": set()})
+            if row.opened <= today and (row.closed is None or row.closed >= start):
+                figures["engaged"].add(row.person)
+            if row.job_start is not None and start <= row.job_start <= today:
+                figures["into_work"].add(row.person)
+    return people
+
+
+@pytest.fixture
+def shared_people(
+    partnership: list[Made],
+    council: Organisation,
+    jcp: Organisation,
+    council_worker: User,
+    jcp_coach: User,
+) -> list[Made]:
+    """Two more people, each helped by both the council and Jobcentre Plus, both into work with
+    both: council 11 engaged, Jobcentre Plus 14, Citizens Advice 3, but 26 people, not 28."""
+    today = timezone.localdate()
+    opened = today - timedelta(days=90)
+    started = today - timedelta(days=20)
+    made = list(partnership)
+    second = Programme.objects.create(name="In-work support")
+    for n in range(2):
+        name = f"Shared Person{n}"
+        who = person(council, name)
+        outcome(case(who, council, council_worker, opened), "job_start", started)
+        outcome(case(who, jcp, jcp_coach, opened, programme=second), "job_start", started)
+        made += [Made(org.name, name, opened, None, started) for org in (council, jcp)]
+    return made
+
+
+def test_all_partners_counts_each_person_once_and_matches_a_count_by_hand(
+    shared_people: list[Made], council_worker: User
+) -> None:
+    """Issue 7, second review: the public "All partners" figure was the sum of the partners'
+    counts, so a person helped by two partners counted twice. It is now the measure's own
+    count of people (each once), suppressed by the same rules; the partners' rows stay."""
+    by_hand = _hand_count_people(shared_people)
+    names = sorted(key for key in by_hand if key != "*")
+    engaged = [len(by_hand[n]["engaged"]) for n in names]
+    everyone = len(by_hand["*"]["engaged"])
+    assert (sum(engaged), everyone) == (28, 26)
+    # The staff dashboard's partnership figure counts each person once too.
+    staff = client_for(council_worker).get(DASHBOARD).content.decode()
+    assert _cells(staff, "measure-people-engaged")[:4] == [str(everyone), *map(str, engaged)]
+
+    html = Client().get(PUBLIC).content.decode()
+    expected = disclosure.publish_measure(
+        numerators=engaged, numerator_total=everyone, threshold=5, rounding_base=5
+    )
+    assert expected.numerator_total == 25  # 26 rounded; the partners' sum would show 30
+    row = _cells(html, "public-people-engaged-count")
+    assert row[1:] == [disclosure.shown(v) for v in expected.numerators] + ["25"]
+    into_work = [len(by_hand[n]["into_work"]) for n in names]
+    expected = disclosure.publish_measure(
+        numerators=into_work,
+        numerator_total=len(by_hand["*"]["into_work"]),
+        threshold=5,
+        rounding_base=5,
+    )
+    row = _cells(html, "public-people-into-work-count")
+    assert row[1:] == [disclosure.shown(v) for v in expected.numerators] + [
+        disclosure.shown(expected.numerator_total)
+    ]
+    note = re.search(r'data-testid="all-partners-note">([^<]*)<', html)
+    assert note is not None
+    assert "counts each person once" in note.group(1)
+    assert "can add up to more than" in html_lib.unescape(note.group(1))
+    csv_text = Client().get(PUBLIC_CSV).content.decode()
+    assert "All partners counts each person once" in csv_text
+
+
+def test_public_percentages_never_give_away_the_people_not_counted(
+    partnership: list[Made], analyst: User, jcp: Organisation
+) -> None:
+    """Issue 7, second review: with a rounding base under the threshold, a published numerator
+    and denominator gave away a small complement: Jobcentre Plus's 9 into work of 12 engaged
+    says 3 were not. Every pair of published counts must leave d - n at 0 or the threshold or
+    more."""
+    started = timezone.localdate() - timedelta(days=30)
+    for made in partnership:
+        given, family = made.person.split()
+        if made.organisation == jcp.name and family in ("Number7", "Number8"):
+            outcome(
+                Case.objects.get(person__given_name=given, person__family_name=family),
+                "job_start",
+                started,
+            )
+            made.job_start = started
+    services.change_disclosure_control(
+        actor=Actor.for_user(analyst, process="test"),
+        threshold=5,
+        rounding_base=1,
+        change_reason="Exact counts",
+        expected_version=1,
+    )
+    by_hand = _hand_count_people(partnership)
+    names = sorted(key for key in by_hand if key != "*")
+    html = Client().get(PUBLIC).content.decode()
+    numerators = _cells(html, "public-people-into-work-percent-numerator")[1:]
+    denominators = _cells(html, "public-people-into-work-percent-denominator")[1:]
+    percentages = _cells(html, "public-people-into-work-percent-percent")[1:]
+    assert len(numerators) == len(denominators) == len(names) + 1
+    for n, d, percentage in zip(numerators, denominators, percentages, strict=True):
+        if "[c]" in (n, d):
+            assert percentage == "[c]"
+            continue
+        assert not 0 < int(d) - int(n) < 5, f"{d} - {n} gives away a small group"
+    # Jobcentre Plus's 9 of 12 is held back; the figures match a count by hand.
+    assert [len(by_hand[jcp.name][k]) for k in ("into_work", "engaged")] == [9, 12]
+    assert "[c]" in (numerators[names.index(jcp.name)], denominators[names.index(jcp.name)])
+    expected = disclosure.publish_measure(
+        numerators=[len(by_hand[n]["into_work"]) for n in names],
+        numerator_total=len(by_hand["*"]["into_work"]),
+        denominators=[len(by_hand[n]["engaged"]) for n in names],
+        denominator_total=len(by_hand["*"]["engaged"]),
+        share=True,
+        threshold=5,
+        rounding_base=1,
+    )
+    assert expected.denominators is not None
+    assert numerators == [disclosure.shown(v) for v in expected.numerators] + [
+        disclosure.shown(expected.numerator_total)
+    ]
+    assert denominators == [disclosure.shown(v) for v in expected.denominators] + [
+        disclosure.shown(expected.denominator_total)
+    ]
 
 
 def test_public_view_shows_only_public_items(partnership: list[Made]) -> None:
@@ -403,10 +536,7 @@ def test_changing_the_disclosure_rules_is_versioned_and_applied(
     engaged = _cells(html, "public-people-engaged-count")
     # Council's 9 is now under the threshold; Jobcentre's 12 is shown unrounded.
     assert engaged[1 + names.index("Northvale Borough Council")] == "[c]"
-    expected = _expected_public_table(by_hand, threshold=10, base=1)
-    assert engaged[1:] == [disclosure.shown(v) for v in expected.cells[0]] + [
-        disclosure.shown(expected.row_totals[0])
-    ]
+    assert engaged[1:] == _expected_public_row(by_hand, "engaged", threshold=10, base=1)
     assert "Rules version 2" in html
     history = client.get(DEFINITIONS).content.decode()
     assert "Stricter rule" in history and "Shipped defaults" in history
@@ -504,6 +634,44 @@ def test_a_suppressed_indicator_keeps_its_forecast_and_verdict_back() -> None:
     assert cells[0] == "Hill Ward"
     assert cells[2:5] == ["[c]", "[c]", "[c]"]
     assert cells[5] == ""
+
+
+def _public_rate(*, value: str, numerator: str | None, denominator: str | None) -> list[str]:
+    """The claimant count rate (a percentage) on the public dashboard with one value for a
+    small custom area; the published cells: area, period, latest, forecast, target, verdict."""
+    indicator = Indicator.objects.get(code="claimant-count-rate")
+    area = Area.objects.get_or_create(
+        code="N00000001", defaults={"name": "Hill Top flats", "level": Area.Level.CUSTOM}
+    )[0]
+    IndicatorValue.objects.filter(indicator=indicator).delete()
+    IndicatorValue.objects.create(
+        indicator=indicator,
+        area=area,
+        period_start=date(2025, 1, 1),
+        value=Decimal(value),
+        numerator=None if numerator is None else Decimal(numerator),
+        denominator=None if denominator is None else Decimal(denominator),
+    )
+    DashboardItem.objects.get_or_create(indicator=indicator, defaults={"order": 1, "public": True})
+    cache.clear()
+    html = Client().get(PUBLIC).content.decode()
+    table = re.search(r'data-testid="public-indicators".*?</table>', html, re.S)
+    assert table is not None
+    return re.findall(r'<td class="govuk-table__cell[^"]*">([^<]*)</td>', table.group(0))
+
+
+def test_a_public_rate_needs_counts_that_are_not_small(db: None) -> None:
+    """Issue 7, second review: a percentage or rate loaded without its numerator was published
+    unchecked, and a small denominator was never checked. 1.5% of a block of 200 residents is 3
+    people; a rate whose counts are not known cannot be checked, so it is held back too."""
+    assert _public_rate(value="1.5", numerator=None, denominator="200")[2] == "[c]"
+    assert _public_rate(value="66.7", numerator=None, denominator=None)[2:5] == ["[c]"] * 3
+    assert _public_rate(value="50", numerator="2", denominator="4")[2] == "[c]"
+    assert _public_rate(value="96.2", numerator="75", denominator="78")[2] == "[c]"  # 3 not
+    shown = _public_rate(value="15", numerator="30", denominator="200")
+    assert shown[0] == "Hill Top flats" and shown[2] != "[c]" and shown[2].endswith("%")
+    shown = _public_rate(value="15", numerator=None, denominator="200")  # 30 people
+    assert shown[2] != "[c]"
 
 
 def test_definitions_page_lists_each_items_versions(council_worker: User) -> None:

@@ -78,17 +78,13 @@ def test_the_demo_dashboard_matches_a_count_by_hand() -> None:
 
     public = Client().get(reverse("performance:public_dashboard")).content.decode()
     counts = [len(engaged.get(o, ())) for o in organisations]
-    published = disclosure.publish_table(
-        rows=["engaged"],
-        columns=organisations,
-        cells=[counts],
-        threshold=5,
-        rounding_base=5,
-        column_totals=False,
+    published = disclosure.publish_measure(
+        numerators=counts, numerator_total=len(all_engaged), threshold=5, rounding_base=5
     )
     row = _cells(public, "public-people-engaged-count")
-    assert row[1:] == [disclosure.shown(v) for v in published.cells[0]] + [
-        disclosure.shown(published.row_totals[0])
+    # All partners counts each person once (not the partners' sum).
+    assert row[1:] == [disclosure.shown(v) for v in published.numerators] + [
+        disclosure.shown(published.numerator_total)
     ]
     # Money measures are staff-only in the demo, and no one is named.
     assert "debt-reduced" not in public

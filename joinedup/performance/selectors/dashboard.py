@@ -6,10 +6,12 @@ performance measures counted live from case data by ``selectors.measures``. Ther
 type in a total. Each figure carries its definition's version, with links to how it is counted
 and to the change history (``DefinitionVersion``).
 
-The public view applies disclosure control (``performance.disclosure``) to every count: the
-per-partner breakdown of the measures is one table (a row per count, a column per partner and the
-all-partners total) suppressed and rounded together; percentages are worked out from the
-published counts and suppressed with them. Only aggregate counts are read; no person is named.
+The public view applies disclosure control (``performance.disclosure``) to every count: each
+measure's breakdown by partner and its all-partners figure (each person counted once) are
+suppressed and rounded together, a percentage's complement (denominator minus numerator)
+protected like any count; percentages are worked out from the published counts and suppressed
+with them; a percentage or rate indicator is published only when its counts can be checked. Only
+aggregate counts are read; no person is named.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ COUNTED_UNITS = (
     MeasureDefinition.Unit.PERCENT,
     MeasureDefinition.Unit.RATIO,
 )
+
+#: Indicator units that are a share of a population: what the value is "per".
+RATE_PER: dict[str, int] = {Indicator.Unit.PERCENT: 100, Indicator.Unit.RATE: 1000}
 
 
 # ----------------------------------------------------------------------------- the items
@@ -316,7 +321,8 @@ class PublicDashboard:
                 f"JoinedUp partnership dashboard, {self.date_from:%d %B %Y} to "
                 f"{self.date_to:%d %B %Y}. Counts under {self.threshold} and counts that would "
                 f"reveal them are shown as {disclosure.SUPPRESSED_MARK}; other counts are rounded "
-                f"to the nearest {self.rounding_base}."
+                f"to the nearest {self.rounding_base}. All partners counts each person once, so "
+                "the partners' figures can add up to more than it."
             ],
             ["Measure", "Figure", *self.organisations, "All partners"],
         ]
@@ -363,7 +369,6 @@ def _public_indicator(
     period = ""
     if latest is not None:
         period = f"{latest.period_start:%B %Y}"
-        small_numerator = latest.numerator is not None and 0 < latest.numerator < control.threshold
         if indicator.unit == Indicator.Unit.COUNT:
             published = disclosure.publish_count(
                 _count(latest.value),
@@ -371,7 +376,25 @@ def _public_indicator(
                 rounding_base=control.rounding_base,
             )
             value = disclosure.shown(published)
-        elif small_numerator:
+        elif indicator.unit in RATE_PER:
+            # A percentage or rate is checked through its counts, given or worked out from the
+            # value; one whose counts are not known cannot be checked and is not published.
+            publishable = disclosure.rate_publishable(
+                value=latest.value,
+                numerator=latest.numerator,
+                denominator=latest.denominator,
+                per=RATE_PER[indicator.unit],
+                threshold=control.threshold,
+            )
+            value = (
+                format_value(latest.value, indicator.unit)
+                if publishable
+                else disclosure.SUPPRESSED_MARK
+            )
+        elif any(
+            count is not None and 0 < count < control.threshold
+            for count in (latest.numerator, latest.denominator)
+        ):
             value = disclosure.SUPPRESSED_MARK
         else:
             value = format_value(latest.value, indicator.unit)
@@ -391,101 +414,100 @@ def _public_indicator(
     )
 
 
+def _public_measure_rows(
+    *, figure: MeasureFigure, organisations: list[str], control: DisclosureControl
+) -> list[PublicRow]:
+    """One measure's published rows: each partner's figure and the all-partners figure (each
+    person counted once, as the measure's own calculation counts them), through
+    ``disclosure.publish_measure``. A percentage or ratio is worked out from its published
+    numerator and denominator and is suppressed when either is."""
+    by_org = {c.organisation: c.result for c in figure.contributions}
+    unit = figure.definition.unit
+    numerators = [_count(by_org[o].numerator) if o in by_org else 0 for o in organisations]
+    if unit == MeasureDefinition.Unit.COUNT:
+        published = disclosure.publish_measure(
+            numerators=numerators,
+            numerator_total=_count(figure.result.numerator),
+            threshold=control.threshold,
+            rounding_base=control.rounding_base,
+        )
+        return [
+            PublicRow(
+                label="Number",
+                measure=figure.definition,
+                kind="count",
+                cells=[disclosure.shown(v) for v in published.numerators],
+                total=disclosure.shown(published.numerator_total),
+            )
+        ]
+    denominators = [_count(by_org[o].denominator) if o in by_org else 0 for o in organisations]
+    published = disclosure.publish_measure(
+        numerators=numerators,
+        numerator_total=_count(figure.result.numerator),
+        denominators=denominators,
+        denominator_total=_count(figure.result.denominator),
+        share=unit == MeasureDefinition.Unit.PERCENT,
+        threshold=control.threshold,
+        rounding_base=control.rounding_base,
+    )
+    assert published.denominators is not None
+    as_text, kind, label = _percent_text, "percent", "Percentage"
+    if unit == MeasureDefinition.Unit.RATIO:
+        as_text, kind, label = _ratio_text, "ratio", "Ratio"
+    return [
+        PublicRow(
+            label=label,
+            measure=figure.definition,
+            kind=kind,
+            cells=[
+                as_text(n, d)
+                for n, d in zip(published.numerators, published.denominators, strict=True)
+            ],
+            total=as_text(published.numerator_total, published.denominator_total),
+        ),
+        PublicRow(
+            label="Counted (numerator)",
+            measure=figure.definition,
+            kind="numerator",
+            cells=[disclosure.shown(v) for v in published.numerators],
+            total=disclosure.shown(published.numerator_total),
+        ),
+        PublicRow(
+            label="Out of (denominator)",
+            measure=figure.definition,
+            kind="denominator",
+            cells=[disclosure.shown(v) for v in published.denominators],
+            total=disclosure.shown(published.denominator_total),
+        ),
+    ]
+
+
 def public_dashboard(*, actor: Actor, today: date | None = None) -> PublicDashboard:
     """The anonymised dashboard: public items only, every count suppressed and rounded.
 
-    Counts, percentages and ratios are broken down by partner; the partners' counts form one
-    one-way table (each row adds up to its all-partners total; rows are not added to each other)
-    put through ``disclosure.publish_table``. A percentage or ratio is worked out from its
-    published numerator and denominator and is suppressed when either is. Money figures are
-    withheld: without the number of people behind them, one person's debt or income could show.
+    Each measure is broken down by partner, with an all-partners figure that counts each person
+    once (so the partners' figures can add up to more than it), all suppressed together by
+    ``disclosure.publish_measure``: a partner's figure cannot be worked out from the others and
+    the all-partners figure, and for a percentage neither can the people not counted
+    (denominator minus numerator). Money figures are withheld: without the number of people
+    behind them, one person's debt or income could show.
     """
     control = DisclosureControl.current()
     staff = shared_dashboard(actor=actor, today=today, with_charts=False)
     public_ids = {item.pk for item in dashboard_items(actor=actor, public_only=True)}
     organisations = staff.organisations
-    labels: list[tuple[MeasureFigure, str]] = []
-    counts: list[list[int]] = []
+    rows: list[PublicRow] = []
     withheld: list[MeasureFigure] = []
     for figure in staff.measures:
         if figure.item.pk not in public_ids:
             continue
-        by_org = {c.organisation: c.result for c in figure.contributions}
         unit = figure.definition.unit
         if unit not in COUNTED_UNITS or is_money_calculation(figure.definition.calculation):
             withheld.append(figure)
-            continue
-        numerators = [_count(by_org[o].numerator) if o in by_org else 0 for o in organisations]
-        labels.append((figure, "numerator" if unit != MeasureDefinition.Unit.COUNT else "count"))
-        counts.append(numerators)
-        if unit != MeasureDefinition.Unit.COUNT:
-            denominators = [
-                _count(by_org[o].denominator) if o in by_org else 0 for o in organisations
-            ]
-            labels.append((figure, "denominator"))
-            counts.append(denominators)
-    rows: list[PublicRow] = []
-    if counts and organisations:
-        table = disclosure.publish_table(
-            rows=[f"{figure.definition.code}:{kind}" for figure, kind in labels],
-            columns=organisations,
-            cells=counts,
-            threshold=control.threshold,
-            rounding_base=control.rounding_base,
-            column_totals=False,
-        )
-        index = 0
-        while index < len(labels):
-            figure, kind = labels[index]
-            cells = list(table.cells[index])
-            total = table.row_totals[index]
-            if kind == "count":
-                rows.append(
-                    PublicRow(
-                        label="Number",
-                        measure=figure.definition,
-                        kind="count",
-                        cells=[disclosure.shown(v) for v in cells],
-                        total=disclosure.shown(total),
-                    )
-                )
-                index += 1
-                continue
-            below = list(table.cells[index + 1])
-            below_total = table.row_totals[index + 1]
-            as_text = _percent_text
-            kind_name = "percent"
-            label = "Percentage"
-            if figure.definition.unit == MeasureDefinition.Unit.RATIO:
-                as_text, kind_name, label = _ratio_text, "ratio", "Ratio"
-            rows.append(
-                PublicRow(
-                    label=label,
-                    measure=figure.definition,
-                    kind=kind_name,
-                    cells=[as_text(n, d) for n, d in zip(cells, below, strict=True)],
-                    total=as_text(total, below_total),
-                )
+        elif organisations:
+            rows += _public_measure_rows(
+                figure=figure, organisations=organisations, control=control
             )
-            rows.append(
-                PublicRow(
-                    label="Counted (numerator)",
-                    measure=figure.definition,
-                    kind="numerator",
-                    cells=[disclosure.shown(v) for v in cells],
-                    total=disclosure.shown(total),
-                )
-            )
-            rows.append(
-                PublicRow(
-                    label="Out of (denominator)",
-                    measure=figure.definition,
-                    kind="denominator",
-                    cells=[disclosure.shown(v) for v in below],
-                    total=disclosure.shown(below_total),
-                )
-            )
-            index += 2
     for figure in withheld:
         rows.append(
             PublicRow(
