@@ -122,7 +122,12 @@ class Person(ArchivableModel):
     class Meta:
         ordering = ["family_name", "given_name"]
         verbose_name_plural = "people"
-        indexes = [models.Index(fields=["family_name", "given_name"])]
+        indexes = [
+            models.Index(fields=["family_name", "given_name"]),
+            # Where people live (their LSOA, or their postcode where it is blank), readable
+            # without the rest of the record: areas are counted from this index alone.
+            models.Index(fields=["lsoa_code", "postcode", "id"], name="person_placement"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -48,6 +48,7 @@ from joinedup.cases.models import Action
 from joinedup.cases.models import Case as CaseRecord
 from joinedup.core.working_days import add_working_days
 from joinedup.outcomes.models import Outcome
+from joinedup.people.models import Person
 from joinedup.referrals.models import Referral
 from joinedup.sharing.categories import IDENTITY, MONEY_DEBT, WORK_SKILLS
 from joinedup.triage.models import Triage
@@ -58,10 +59,15 @@ TOTAL = None
 TRAINING_KINDS = ("training_started", "training_completed", "qualification")
 
 
+#: The most people outside an area that the area filter will name (see ``placed``).
+MOST_OUTSIDE = 2000
+
+
 @dataclass(frozen=True)
 class Scope:
     """What to count: the period (both ends included) and the filters, already resolved.
-    ``lsoa_codes`` is None for no area filter (an empty list is an area with no LSOAs)."""
+    ``lsoa_codes`` is None for no area filter (an empty list is an area with no LSOAs).
+    ``outside``, set by ``placed``, is every person not in the area when they are few."""
 
     date_from: date
     date_to: date
@@ -70,6 +76,7 @@ class Scope:
     organisation_id: uuid.UUID | None = None
     team_id: uuid.UUID | None = None
     lsoa_codes: tuple[str, ...] | None = None
+    outside: tuple[uuid.UUID, ...] | None = None
 
     @property
     def counted_to(self) -> date:
@@ -125,19 +132,49 @@ def _team_members(team_id: uuid.UUID) -> QuerySet[Any]:
     return Membership.objects.filter(team_id=team_id).values("user_id")
 
 
-def _in_area(codes: tuple[str, ...], prefix: str = "") -> Q:
+def _placed_in(codes: tuple[str, ...], prefix: str = "") -> Q:
     """People in the LSOAs ``codes``: by the LSOA on their record, or, where it is blank, by
     their postcode in the ONS postcode lookup (so people are placed in areas by postcode)."""
     from .models import PostcodeArea
 
-    return Q(**{f"{prefix}person__lsoa_code__in": list(codes)}) | Q(
-        **{f"{prefix}person__lsoa_code": ""},
-        **{
-            f"{prefix}person__postcode__in": PostcodeArea.objects.filter(
-                lsoa__code__in=list(codes)
-            ).values("postcode")
-        },
+    postcodes = PostcodeArea.objects.filter(lsoa__code__in=list(codes)).values("postcode")
+    return Q(**{f"{prefix}lsoa_code__in": list(codes)}) | Q(
+        **{f"{prefix}lsoa_code": "", f"{prefix}postcode__in": postcodes}
     )
+
+
+def placed(scope: Scope) -> Scope:
+    """Place the people in the area once for the request, before counting.
+
+    Each measure would otherwise look up the placement of everyone its records are about
+    (a join with the people table in every query). An area holding all but a few of the
+    people known (a whole district, say) is better said as "anyone but these": one query
+    here finds the people outside it, and when there are at most ``MOST_OUTSIDE`` of them
+    the measures leave out just those, without reading anyone's placement again. Otherwise
+    each measure places people itself, from the index of LSOA and postcode."""
+    if scope.lsoa_codes is None or scope.outside is not None:
+        return scope
+    outside = list(
+        Person.objects.exclude(_placed_in(scope.lsoa_codes))
+        .order_by()
+        .values_list("pk", flat=True)[: MOST_OUTSIDE + 1]
+    )
+    if len(outside) > MOST_OUTSIDE:
+        return scope
+    return replace(scope, outside=tuple(outside))
+
+
+def _in_area(scope: Scope, prefix: str = "", *, may_have_no_person: bool = False) -> Q:
+    """Records (about the person reached by ``prefix``) of people in the scope's area. A
+    record with no person (``may_have_no_person``: a referral before it is matched) is in no
+    area."""
+    assert scope.lsoa_codes is not None
+    if scope.outside is None:
+        return _placed_in(scope.lsoa_codes, f"{prefix}person__")
+    q = Q(**{f"{prefix}person_id__isnull": False}) if may_have_no_person else Q()
+    if scope.outside:
+        q &= ~Q(**{f"{prefix}person_id__in": scope.outside})
+    return q
 
 
 def _case_filter(scope: Scope, prefix: str = "") -> Q:
@@ -151,7 +188,7 @@ def _case_filter(scope: Scope, prefix: str = "") -> Q:
     if scope.team_id:
         q &= Q(**{f"{prefix}key_worker_id__in": _team_members(scope.team_id)})
     if scope.lsoa_codes is not None:
-        q &= _in_area(scope.lsoa_codes, prefix)
+        q &= _in_area(scope, prefix)
     return q
 
 
@@ -237,7 +274,7 @@ def _referral_filter(scope: Scope) -> Q:
     if scope.team_id:
         q &= Q(to_team_id=scope.team_id)
     if scope.lsoa_codes is not None:
-        q &= _in_area(scope.lsoa_codes)
+        q &= _in_area(scope, may_have_no_person=True)
     return q
 
 
@@ -266,7 +303,7 @@ def _triages(scope: Scope) -> QuerySet[Any]:
     if scope.team_id:
         q &= Q(triaged_by_id__in=_team_members(scope.team_id))
     if scope.lsoa_codes is not None:
-        q &= _in_area(scope.lsoa_codes)
+        q &= _in_area(scope)
     return Triage.objects.filter(q)
 
 
@@ -283,8 +320,14 @@ register(
 
 
 def _outcomes(scope: Scope, kinds: Any) -> QuerySet[Any]:
+    """Outcomes of ``kinds`` in the period, by their case's programme, organisation and team,
+    and placed in an area by the person they are about (always their case's person), which
+    spares the join with the case when only the area is chosen."""
+    q = _case_filter(replace(scope, lsoa_codes=None), "case__")
+    if scope.lsoa_codes is not None:
+        q &= _in_area(scope)
     return Outcome.objects.filter(
-        _case_filter(scope, "case__"),
+        q,
         kind__in=list(kinds),
         achieved_on__gte=scope.date_from,
         achieved_on__lte=scope.date_to,
@@ -475,17 +518,7 @@ register(
 def _actions_due(scope: Scope) -> QuerySet[Any]:
     """Plan actions due in the period (up to yesterday), not cancelled. The organisation
     filter picks the partner that owns the action."""
-    q = _case_filter(
-        Scope(
-            date_from=scope.date_from,
-            date_to=scope.date_to,
-            today=scope.today,
-            programme_id=scope.programme_id,
-            team_id=scope.team_id,
-            lsoa_codes=scope.lsoa_codes,
-        ),
-        "case__",
-    )
+    q = _case_filter(replace(scope, organisation_id=None), "case__")
     if scope.organisation_id:
         q &= Q(owner_organisation_id=scope.organisation_id)
     return Action.objects.filter(

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from joinedup.accounts.models import User
 from joinedup.accounts.roles import Role
 from joinedup.core.working_days import add_working_days
+from joinedup.performance import measures
 from joinedup.performance.measures import CALCULATIONS, check_parameters
 from joinedup.performance.models import Area, MeasureDefinition, PostcodeArea
 from joinedup.performance.selectors.measures import (
@@ -23,6 +24,7 @@ from joinedup.performance.selectors.measures import (
     format_value,
     measure_results,
     measure_results_by_organisation,
+    people_behind_measure,
 )
 
 from ..conftest import actor_for
@@ -252,6 +254,63 @@ def test_people_without_an_lsoa_are_placed_in_areas_by_their_postcode(
     elsewhere.save(update_fields=["postcode"])
     data.case(elsewhere, partnership.council, partnership.council_worker, date(2025, 2, 1))
     assert results(partnership.analyst, filters)["people-engaged"].value == before + 1
+
+
+@pytest.mark.parametrize("outside", ["few", "many"])
+def test_an_area_counts_the_same_whether_few_or_many_live_outside_it(
+    partnership: Partnership, monkeypatch: pytest.MonkeyPatch, outside: str
+) -> None:
+    """A district holding all but a few people is counted as "anyone but these" (the people
+    outside, found once for the request); otherwise each measure places people itself. Both
+    count the same, by hand, including a person with no LSOA placed by their postcode, one
+    whose postcode is in no area, and a referral about no one."""
+    if outside == "many":  # more than the filter will name: 3 live outside this district
+        monkeypatch.setattr(measures, "MOST_OUTSIDE", 1)
+    district = Area.objects.create(code="E08000001", name="Northvale", level=Area.Level.DISTRICT)
+    ward = Area.objects.create(
+        code="E05000001", name="Riverside", level=Area.Level.WARD, parent=district
+    )
+    riverside = Area.objects.create(
+        code="E01000001", name="Riverside 1", level=Area.Level.LSOA, parent=ward
+    )
+    Area.objects.create(code="E01000002", name="Riverside 2", level=Area.Level.LSOA, parent=ward)
+    PostcodeArea.objects.create(postcode="NV1 1AA", lsoa=riverside)
+    council, worker = partnership.council, partnership.council_worker
+    gil = data.person(council, "Gil Seven")  # no LSOA; placed by postcode in Riverside 1
+    gil.postcode = "NV1 1AA"
+    gil.save(update_fields=["postcode"])
+    hal = data.person(council, "Hal Eight")  # no LSOA; a postcode in no area
+    hal.postcode = "ZZ9 9ZZ"
+    hal.save(update_fields=["postcode"])
+    for who in (gil, hal):
+        made = data.case(who, council, worker, date(2025, 2, 1))
+        data.outcome(made, "job_start", date(2025, 3, 1))
+        data.referral(
+            who, council, date(2025, 1, 20), date(2025, 1, 27), responded=date(2025, 1, 21)
+        )
+    filters = MeasureFilters(
+        date_from=date(2025, 1, 1), date_to=date(2025, 12, 31), area_id=district.pk
+    )
+    with CaptureQueriesContext(connection) as captured:
+        got = results(partnership.analyst, filters)
+    placements = [q for q in captured if "people_person" in q["sql"]]
+    # Few outside: their placement is read once for the request; otherwise in each measure.
+    assert (len(placements) == 1) is (outside == "few")
+    # p1, p3, p4 and Gil; not p6 (another LSOA), p5 (nowhere) nor Hal.
+    assert got["people-engaged"].value == 4
+    # r1 (p1), r2 (p3), r3 (p4) and Gil's; the referral about no one is in no area.
+    assert got["referrals-received"].value == 4
+    assert got["triages-completed"].value == 1  # p1's
+    assert got["people-into-work"].value == 2  # p1 and Gil; not p6 nor Hal
+    assert figure(got["people-into-work-percent"]) == (2, 4)
+    assert figure(got["partner-actions-on-time"]) == (1, 3)  # all on p1's cases
+    assert got["debt-reduced"].value == Decimal("1250")  # p1's and p4's
+    assert got["income-gained"].value == 0  # p6's, outside
+    behind = people_behind_measure(
+        actor=actor_for(worker), code="people-engaged", filters=filters, today=TODAY
+    )
+    assert [row.name for row in behind.page.object_list] == ["Ada One", "Cat Three", "Gil Seven"]
+    assert (behind.total, behind.hidden) == (4, 1)  # Dan Four is Citizens Advice's
 
 
 # ----------------------------------------------------------------------------- by organisation

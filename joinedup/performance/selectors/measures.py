@@ -28,7 +28,7 @@ from joinedup.people.models import Person
 from joinedup.sharing.categories import IDENTITY
 from joinedup.sharing.policy import access_to_people, records_seen_by, works_with_people
 
-from ..measures import CALCULATIONS, TOTAL, Figure, Scope
+from ..measures import CALCULATIONS, TOTAL, Figure, Scope, placed
 from ..models import Area, DefinitionVersion, MeasureDefinition
 from .areas import lsoa_codes_in
 
@@ -142,14 +142,16 @@ def _scope(filters: MeasureFilters, today: date | None = None) -> Scope:
     if filters.area_id:
         area = Area.objects.filter(pk=filters.area_id).first()
         codes = tuple(lsoa_codes_in(area=area)) if area is not None else ()
-    return Scope(
-        date_from=date_from,
-        date_to=date_to,
-        today=today,
-        programme_id=filters.programme_id,
-        organisation_id=filters.organisation_id,
-        team_id=filters.team_id,
-        lsoa_codes=codes,
+    return placed(
+        Scope(
+            date_from=date_from,
+            date_to=date_to,
+            today=today,
+            programme_id=filters.programme_id,
+            organisation_id=filters.organisation_id,
+            team_id=filters.team_id,
+            lsoa_codes=codes,
+        )
     )
 
 
