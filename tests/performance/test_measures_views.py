@@ -4,14 +4,22 @@ counted, not named), the "How we count" page and its changes (analysts only)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from joinedup.audit.models import AuditEvent
-from joinedup.performance.models import DefinitionVersion, MeasureDefinition
+from joinedup.performance.models import Area, DefinitionVersion, MeasureDefinition
+from joinedup.performance.selectors import measure_disclosure
 from joinedup.performance.selectors import measures as selectors
+from joinedup.performance.selectors.measures import MeasureFilters
+from joinedup.performance.services import dashboard as services
 
-from ..conftest import client_for
+from ..conftest import actor_for, client_for
+from . import test_measures_data as data
 from .test_measures_data import Partnership, build_partnership
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +30,8 @@ def partnership(shipped_defaults: None) -> Partnership:
     return build_partnership()
 
 
+YEAR_2025 = MeasureFilters(date_from=date(2025, 1, 1), date_to=date(2025, 12, 31))
+TODAY = date(2026, 2, 1)
 PERIOD = "date_from_0=1&date_from_1=1&date_from_2=2025&date_to_0=31&date_to_1=12&date_to_2=2025"
 
 
@@ -33,27 +43,38 @@ def _viewed(measure: str) -> set[str]:
     }
 
 
+def _rows(html: str) -> dict[str, str]:
+    return {
+        row.split('data-code="')[1].split('"')[0]: row
+        for row in html.split('data-testid="measure"')[1:]
+    }
+
+
+def _value(row: str) -> str:
+    return row.split('data-testid="value">')[1].split("</td>")[0]
+
+
 def test_the_page_shows_the_three_questions(partnership: Partnership) -> None:
-    response = client_for(partnership.council_worker).get(f"/performance/measures/?{PERIOD}")
+    # The council key worker with the council chosen: all its own work, every figure exact.
+    query = f"{PERIOD}&organisation={partnership.council.pk}"
+    response = client_for(partnership.council_worker).get(f"/performance/measures/?{query}")
     assert response.status_code == 200
     html = response.content.decode()
     for question in ("How much did we do?", "How well did we do it?", "Is anyone better off?"):
         assert question in html
     assert "1 January 2025 to 31 December 2025" in html
-    rows = {
-        row.split('data-code="')[1].split('"')[0]: row
-        for row in html.split('data-testid="measure"')[1:]
-    }
+    rows = _rows(html)
     assert len(rows) == 15
     assert (
-        '<td class="govuk-table__cell govuk-table__cell--numeric" data-testid="value">4</td>'
+        '<td class="govuk-table__cell govuk-table__cell--numeric" data-testid="value">3</td>'
         in rows["people-engaged"]
     )
     assert "2.0" in rows["caseload-per-worker"]
-    assert "£1,250" in rows["debt-reduced"]
-    assert f"/performance/measures/people-engaged/people/?{PERIOD}" in rows[
+    assert "£750" in rows["debt-reduced"]
+    assert f"/performance/measures/people-engaged/people/?{query}" in rows[
         "people-engaged"
     ].replace("&amp;", "&")
+    assert 'data-testid="hidden' not in html
     # Counts are not personal data: no one is named on this page, and nothing is audited.
     assert "Ada" not in html
     assert not AuditEvent.objects.filter(action="view").exists()
@@ -84,8 +105,9 @@ def test_drill_down_lists_only_people_the_viewer_may_see(partnership: Partnershi
     assert response.status_code == 200
     assert "Ada One" in html and "Cat Three" in html and "Fay Six" in html
     assert "Dan Four" not in html
-    assert "4 people are behind this figure" in html
-    assert "1 more person you do not have access to" in html
+    # One person held by Citizens Advice alone: too few to count for the council (below).
+    assert "more person you do not have access to" not in html
+    assert 'data-testid="counts-hidden"' in html
     people = partnership.people
     assert _viewed("people-engaged") == {str(people[k].pk) for k in ("p1", "p3", "p6")}
 
@@ -93,7 +115,164 @@ def test_drill_down_lists_only_people_the_viewer_may_see(partnership: Partnershi
     html = client_for(partnership.cab_worker).get(url).content.decode()
     assert "Ada One" in html and "Dan Four" in html
     assert "Cat Three" not in html and "Fay Six" not in html
-    assert "2 more people you do not have access to" in html
+    assert "more people you do not have access to" not in html
+
+
+# ----------------------------------------------------------------------------- small numbers
+
+
+def _ward_of(lsoa: str) -> Area:
+    """A ward holding just the LSOA ``lsoa``."""
+    ward = Area.objects.create(code="E05009999", name="Riverside", level=Area.Level.WARD)
+    Area.objects.create(code=lsoa, name=f"LSOA {lsoa}", level=Area.Level.LSOA, parent=ward)
+    return ward
+
+
+def test_a_small_group_outside_the_viewers_organisation_is_hidden(
+    partnership: Partnership,
+) -> None:
+    """Issue 7, second review: narrowing the page to an area showed another organisation's
+    person's figures (Dan Four's £500 of debt reduced, held by Citizens Advice) to the council.
+    In Riverside (p3, a council case, and p4, Citizens Advice's) every figure with someone
+    outside the council's work in it is hidden, with the reason."""
+    ward = _ward_of("E01000002")
+    url = f"/performance/measures/?{PERIOD}&area={ward.pk}"
+    html = client_for(partnership.council_worker).get(url).content.decode()
+    rows = _rows(html)
+    for code in ("people-engaged", "debt-reduced", "complex-needs-improved"):
+        assert _value(rows[code]) == (
+            '<span data-testid="hidden">Fewer than 5 people: hidden to protect privacy</span>'
+        ), code
+    assert "£500" not in html
+    assert 'data-testid="hidden-note"' in html
+    # A true zero says nothing about anyone, so it is shown.
+    assert _value(rows["triages-completed"]) == "0"
+    # Citizens Advice's own key worker sees its own work in the same area exactly.
+    html = client_for(partnership.cab_worker).get(f"{url}&organisation={partnership.cab.pk}")
+    rows = _rows(html.content.decode())
+    assert _value(rows["people-engaged"]) == "1"
+    assert _value(rows["debt-reduced"]) == "£500"
+
+
+def test_another_partners_small_figures_are_hidden_and_your_own_shown(
+    partnership: Partnership,
+) -> None:
+    """Filtered to a partner, the figures are all its work: hidden from the other partners'
+    staff when small, shown exactly to its own."""
+    query = f"{PERIOD}&organisation={partnership.cab.pk}"
+    html = client_for(partnership.council_worker).get(f"/performance/measures/?{query}")
+    rows = _rows(html.content.decode())
+    assert 'data-testid="hidden"' in rows["people-engaged"]
+    assert 'data-testid="hidden"' in rows["debt-reduced"]
+    assert _value(rows["triages-completed"]) == "0"  # a true zero says nothing about anyone
+    rows = _rows(
+        client_for(partnership.cab_worker).get(f"/performance/measures/?{query}").content.decode()
+    )
+    assert _value(rows["people-engaged"]) == "2"
+
+
+def test_a_total_that_would_give_away_a_small_group_is_hidden(partnership: Partnership) -> None:
+    """Secondary suppression: with six more council people, 10 people engaged is not a small
+    number, but the council's own 9 beside it would give away the 1 held by Citizens Advice
+    alone. So the total is hidden for the council; five more there and it is shown."""
+    council, worker = partnership.council, partnership.council_worker
+    for n in range(6):
+        data.case(data.person(council, f"Extra Person{n}"), council, worker, date(2025, 6, 1))
+    client = client_for(worker)
+    rows = _rows(client.get(f"/performance/measures/?{PERIOD}").content.decode())
+    assert 'data-testid="hidden"' in rows["people-engaged"]
+    own = f"/performance/measures/?{PERIOD}&organisation={council.pk}"
+    assert _value(_rows(client.get(own).content.decode())["people-engaged"]) == "9"
+    for n in range(4):
+        who = data.person(partnership.cab, f"Cab Person{n}")
+        data.case(who, partnership.cab, partnership.cab_worker, date(2025, 6, 1))
+    rows = _rows(client.get(f"/performance/measures/?{PERIOD}").content.decode())
+    assert _value(rows["people-engaged"]) == "14"  # 5 outside the council's work
+
+
+def test_a_percentage_is_hidden_when_the_people_not_counted_are_few(
+    partnership: Partnership,
+) -> None:
+    """For a percentage, the numerator, the denominator and the people not counted (denominator
+    minus numerator) outside the viewer's organisation are each checked. Eight more people
+    engaged by Citizens Advice in 2025, all into work: outside the council's work 9 are engaged
+    (p4 and the 8) and 8 into work, so the one not into work (p4) would show: hidden. With three
+    more engaged and not into work, 4 are not counted (still hidden); with four, 5 (shown)."""
+    cab, worker = partnership.cab, partnership.cab_worker
+    for n in range(8):
+        on = data.case(data.person(cab, f"Cab Person{n}"), cab, worker, date(2025, 6, 1))
+        data.outcome(on, "job_start", date(2025, 7, 1))
+    client = client_for(partnership.council_worker)
+
+    def share() -> str:
+        return _rows(client.get(f"/performance/measures/?{PERIOD}").content.decode())[
+            "people-into-work-percent"
+        ]
+
+    assert 'data-testid="hidden"' in share()
+    for n in range(3):
+        data.case(data.person(cab, f"Cab Waiting{n}"), cab, worker, date(2025, 6, 1))
+    assert 'data-testid="hidden"' in share()
+    data.case(data.person(cab, "Cab Waiting3"), cab, worker, date(2025, 6, 1))
+    row = share()
+    assert 'data-testid="hidden"' not in row
+    assert "10 of 16" in row  # p1, p6 and the 8, of p1, p3, p4, p6, the 8 and the 4
+
+
+def test_the_threshold_is_the_partnerships_setting(partnership: Partnership) -> None:
+    """The same versioned threshold as the public view: changed to 10, the page says so."""
+    services.change_disclosure_control(
+        actor=actor_for(partnership.analyst),
+        threshold=10,
+        rounding_base=5,
+        change_reason="Stricter",
+        expected_version=1,
+    )
+    html = client_for(partnership.council_worker).get(f"/performance/measures/?{PERIOD}")
+    assert "Fewer than 10 people: hidden to protect privacy" in html.content.decode()
+
+
+def test_the_drill_down_does_not_count_a_small_group_the_page_hides(
+    partnership: Partnership,
+) -> None:
+    """Issue 7, second review: the people behind a hidden figure are still named where the
+    policy allows, but not counted: "1 more person you do not have access to" would say what
+    the page hides."""
+    ward = _ward_of("E01000002")
+    url = f"/performance/measures/people-engaged/people/?{PERIOD}&area={ward.pk}"
+    html = client_for(partnership.council_worker).get(url).content.decode()
+    assert "Cat Three" in html and "Dan Four" not in html
+    assert 'data-testid="counts-hidden"' in html
+    assert "fewer than 5 people outside your organisation" in html
+    assert 'data-testid="total"' not in html and "you do not have access to." not in html
+    # The council's own figure in the same area is counted as before.
+    html = (
+        client_for(partnership.council_worker)
+        .get(f"{url}&organisation={partnership.council.pk}")
+        .content.decode()
+    )
+    assert "1 person is behind this figure" in html
+
+
+def test_the_small_number_check_does_not_grow_with_the_data(partnership: Partnership) -> None:
+    """The check costs a fixed number of queries: the viewer's own figure beside each measure,
+    and a count of people for each sum of pounds."""
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            measure_disclosure.shown_measure_results(
+                actor=actor_for(partnership.council_worker), filters=YEAR_2025, today=TODAY
+            )
+        return len(captured)
+
+    before = queries()
+    for n in range(10):
+        who = data.person(partnership.cab, f"Extra Person{n}", "E01000001")
+        made = data.case(who, partnership.cab, partnership.cab_worker, date(2025, 2, 1 + n))
+        data.outcome(made, "job_start", date(2025, 4, 1))
+        data.outcome(made, "debt_reduced", date(2025, 4, 1), debt_before=500, debt_after=0)
+    assert queries() == before
+    assert before <= 2 * 2 * 15 + 5
 
 
 def test_a_performance_analyst_sees_counts_but_no_one(partnership: Partnership) -> None:

@@ -19,6 +19,7 @@ from joinedup.core.forms import add_service_errors
 
 from ..forms.measures import MeasureDefinitionForm, MeasureFilterForm
 from ..models import DefinitionVersion
+from ..selectors import measure_disclosure
 from ..selectors import measures as selectors
 from ..services import definitions as services
 
@@ -52,14 +53,17 @@ def measure_list(request: HttpRequest) -> HttpResponse:
     actor = Actor.from_request(request)
     form = _filter_form(request, actor)
     filters = form.filters()
-    groups = selectors.measures_by_question(actor=actor, filters=filters)
+    # Figures outside the viewer's organisation's work are hidden for small groups.
+    measures = measure_disclosure.shown_measures_by_question(actor=actor, filters=filters)
     date_from, date_to = filters.period(selectors.timezone.localdate())
     return render(
         request,
         "performance/measures/list.html",
         {
             "form": form,
-            "groups": groups,
+            "groups": measures.groups,
+            "any_hidden": measures.any_hidden,
+            "threshold": measures.threshold,
             "date_from": date_from,
             "date_to": date_to,
             "query_string": _query_string(request),
@@ -77,12 +81,15 @@ def measure_people(request: HttpRequest, code: str) -> HttpResponse:
     behind = selectors.people_behind_measure(
         actor=actor, code=code, filters=filters, page=request.GET.get("page", 1)
     )
+    counts = measure_disclosure.people_counts_shown(actor=actor, filters=filters, behind=behind)
     date_from, date_to = filters.period(selectors.timezone.localdate())
     return render(
         request,
         "performance/measures/people.html",
         {
             "behind": behind,
+            "counts_shown": counts.shown,
+            "threshold": counts.threshold,
             "definition": behind.definition,
             "page": behind.page,
             "date_from": date_from,
