@@ -173,14 +173,20 @@ def worker(kind: str, data: str) -> dict[str, Any]:
 
     _django()
     from joinedup.matching import linkage
-    from joinedup.matching.cleaning import clean_frame
+    from joinedup.matching.cleaning import PASSED_THROUGH, clean_frame
 
     started = time.monotonic()
     raw = pd.read_parquet(data)
     raw = raw.rename(columns={"record_id": "unique_id"})
     stages: dict[str, float] = {}
     if kind == "joinedup":
-        clean = clean_frame(raw.loc[:, ["unique_id", "source", *STANDARD]])
+        from joinedup.matching.synthetic import REFERENCE_DATE
+
+        # As a full run reads them: each agency's records are one extract, taken on the day
+        # the generator counts ages from.
+        raw["extract"] = raw["source"]
+        raw["extract_date"] = REFERENCE_DATE.isoformat()
+        clean = clean_frame(raw.loc[:, ["unique_id", "source", *STANDARD, *PASSED_THROUGH]])
         stages["clean"] = round(time.monotonic() - started, 1)
         result = linkage.link(clean)
         stages["link"] = round(time.monotonic() - started - stages["clean"], 1)

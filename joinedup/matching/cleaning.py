@@ -125,8 +125,10 @@ from joinedup.people.names import NICKNAMES_PATH, normalise_name, soundex
 
 __all__ = [
     "CLEAN_COLUMNS",
+    "PASSED_THROUGH",
     "STANDARD_FIELDS",
     "clean_frame",
+    "nickname_alias",
     "nickname_groups",
     "parse_date",
     "postcode_levels",
@@ -170,6 +172,13 @@ CLEAN_COLUMNS = (
     "phone",
 )
 """The columns of ``clean_frame``'s result, in order."""
+
+PASSED_THROUGH = ("extract", "extract_date")
+"""Columns about where a record came from, copied as they are (after ``CLEAN_COLUMNS``) when
+the input has them: ``extract``, which file the record came from (an agency holds one
+record per person in a file), and ``extract_date``, the ISO date the file was taken (the
+day from which the ages an agency holds are counted). The clustering reads both
+(``joinedup.matching.linkage.clusters``); nothing compares them."""
 
 _MAX_TEXT_LENGTH = 500
 
@@ -326,6 +335,14 @@ def _groups_index() -> Mapping[str, tuple[str, ...]]:
                 for name in names:
                     index.setdefault(name, set()).add(names[0])
     return {name: tuple(sorted(heads)) for name, heads in index.items()}
+
+
+def nickname_alias(name: str | None) -> str | None:
+    """The formal name of a cleaned first name's nickname group (as ``first_name_alias``),
+    or ``None`` for a name in none."""
+    if not isinstance(name, str):
+        return None
+    return _alias_index().get(name)
 
 
 def nickname_groups(name: str | None) -> list[str]:
@@ -623,7 +640,7 @@ def clean_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
     ``frame`` has ``unique_id``, ``source`` and any of ``STANDARD_FIELDS`` holding raw values;
     a missing column counts as all missing. The result has the columns ``CLEAN_COLUMNS`` in
-    that order, the same index as ``frame``, object dtype, and only ``str`` or ``None`` values.
+    that order (then those of ``PASSED_THROUGH`` the input has, unchanged), the same index as ``frame``, object dtype, and only ``str`` or ``None`` values.
     The rules are in the module notes. ``frame`` is not changed, and no value makes this raise.
     """
     columns: dict[str, Any] = {
@@ -635,6 +652,10 @@ def clean_frame(frame: pd.DataFrame) -> pd.DataFrame:
             outputs, _clean_column(frame, field, cleaner, len(outputs)), strict=True
         ):
             columns[name] = values
+    names = [*CLEAN_COLUMNS, *(name for name in PASSED_THROUGH if name in frame.columns)]
+    for name in PASSED_THROUGH:
+        if name in frame.columns:
+            columns[name] = _copy_column(frame, name)
     return pd.DataFrame(
-        {name: pd.Series(columns[name], index=frame.index, dtype=object) for name in CLEAN_COLUMNS}
+        {name: pd.Series(columns[name], index=frame.index, dtype=object) for name in names}
     )

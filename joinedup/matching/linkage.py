@@ -62,6 +62,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,10 @@ COMPARED_FIELDS = (
     "phone",
     "sex",
 )
+
+#: Evidence added to a pair's match weight after the model scored it, each with its own
+#: ``mw_<name>`` weight (see :func:`household_moves`).
+EXTRA_EVIDENCE = ("household_move",)
 
 #: An EM pass blocked on an identifier needs at least this many records sharing one.
 MIN_IDENTIFIER_PAIRS = 100
@@ -347,23 +352,91 @@ def deterministic_rules() -> list[Any]:
     ]
 
 
+#: A first name seen at most this many times may be a mistyping of a commoner one.
+RARE_NAME = 3
+#: ... of a name one keystroke away seen at least this many times as often, and at least
+#: :data:`COMMON_NAME` times.
+NAME_RATIO = 20
+COMMON_NAME = 10
+
+
+def _one_edit(left: str, right: str) -> bool:
+    """Whether ``left`` and ``right`` differ by one keystroke: a letter changed, added,
+    dropped, or two neighbours swapped."""
+    if left == right or abs(len(left) - len(right)) > 1:
+        return False
+    if len(left) == len(right):
+        differ = [i for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b]
+        return len(differ) == 1 or (
+            len(differ) == 2
+            and differ[1] == differ[0] + 1
+            and left[differ[0]] == right[differ[1]]
+            and left[differ[1]] == right[differ[0]]
+        )
+    short, long = sorted((left, right), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def mistyped_first_names(names: pd.Series) -> dict[str, str]:
+    """Rare first names in ``names`` that are one keystroke from a much commoner one, and
+    that name ("tomy" → "tommy", "zeo" → "zoe", "mragaret" → "margaret"): a rare name
+    (seen at most :data:`RARE_NAME` times) with exactly one name one keystroke away that is
+    seen at least :data:`NAME_RATIO` times as often (and :data:`COMMON_NAME` times). Two
+    common names a keystroke apart ("ava", "eva") are never taken for each other, nor is a
+    name of one or two letters. The records keep their own spelling; only the nickname
+    groups, by which first names are compared and blocked, follow the commoner name."""
+    counts = names.dropna().value_counts()
+    common = counts[counts >= COMMON_NAME]
+    index: dict[str, set[str]] = {}
+    for name in common.index:
+        for key in (name, *(name[:i] + name[i + 1 :] for i in range(len(name)))):
+            index.setdefault(key, set()).add(name)
+    found: dict[str, str] = {}
+    for name, count in counts[counts <= RARE_NAME].items():
+        if len(name) < 3:
+            continue
+        candidates: set[str] = set()
+        for key in (name, *(name[:i] + name[i + 1 :] for i in range(len(name)))):
+            candidates |= index.get(key, set())
+        candidates = {
+            other
+            for other in candidates
+            if counts[other] >= NAME_RATIO * count and _one_edit(name, other)
+        }
+        if len(candidates) == 1:
+            found[str(name)] = candidates.pop()
+    return found
+
+
 def _model_frame(clean: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in MODEL_COLUMNS if c not in clean.columns]
     if missing:
         raise ValueError(f"Cleaned records lack the columns {', '.join(missing)}.")
     frame = clean.loc[:, list(MODEL_COLUMNS)].copy()
+    from .cleaning import nickname_alias, nickname_groups
+
+    # A mistyped rare name takes the nickname group of the commoner name it was meant for.
+    meant = mistyped_first_names(frame["first_name"])
+    if meant:
+        typed = frame["first_name"].map(meant)
+        aliases = {name: nickname_alias(name) or name for name in set(meant.values())}
+        frame["first_name_alias"] = frame["first_name_alias"].where(
+            typed.isna(), typed.map(aliases)
+        )
     # A name in no nickname group is its own group, for blocking on the group.
     frame["first_name_alias"] = frame["first_name_alias"].where(
         frame["first_name_alias"].notna(), frame["first_name"]
     )
-    # Every nickname group of the first name (worked out once per distinct name).
-    from .cleaning import nickname_groups
-
-    # Never an empty list, so that the column is always read as a list of text (a name in
-    # no group is its own group; "" stands for no first name, which the null level takes).
-    groups = {
-        name: nickname_groups(name) or [name] for name in frame["first_name"].dropna().unique()
-    }
+    # Every nickname group of the first name (worked out once per distinct name), and of the
+    # name a mistyped one was meant for. Never an empty list, so that the column is always
+    # read as a list of text (a name in no group is its own group; "" stands for no first
+    # name, which the null level takes).
+    groups = {}
+    for name in frame["first_name"].dropna().unique():
+        own = nickname_groups(name) or [name]
+        if name in meant:
+            own = sorted({*own, *(nickname_groups(meant[name]) or [meant[name]])})
+        groups[name] = own
     frame["first_name_groups"] = [groups.get(name, [""]) for name in frame["first_name"]]
     return frame
 
@@ -427,7 +500,8 @@ def needs_review(
 def _kept_columns(frame: pd.DataFrame, thresholds: Thresholds, linker: Any) -> pd.DataFrame:
     """The pairs with the columns kept, after the rules that no weight of evidence overrides
     (:func:`needs_review`)."""
-    weights = [f"mw_{name}" for name in COMPARED_FIELDS if f"mw_{name}" in frame.columns]
+    weights = [f"mw_{name}" for name in (*COMPARED_FIELDS, *EXTRA_EVIDENCE)]
+    weights = [name for name in weights if name in frame.columns]
     kept = frame.loc[
         :, ["unique_id_l", "unique_id_r", "match_weight", "match_probability", *weights]
     ].copy()
@@ -508,8 +582,11 @@ def link(
     backend: str | None = None,
     seed: int = 1,
     u_max_pairs: float = 2e6,
+    household: bool = True,
 ) -> LinkageResult:
-    """Train a model on ``clean`` and score every blocked pair; a full run."""
+    """Train a model on ``clean`` and score every blocked pair, then (unless ``household``
+    is false) add the evidence of households that moved together (:func:`household_moves`);
+    a full run."""
     from splink import Linker
 
     thresholds = thresholds or Thresholds()
@@ -553,12 +630,19 @@ def link(
     tell("model trained", 0)
     predictions = linker.inference.predict(threshold_match_weight=thresholds.lower)
     pairs = _kept_columns(predictions.as_pandas_dataframe(), thresholds, linker)
-    tell("pairs scored", len(pairs))
     tf_tables = {
         column: linker.table_management.compute_tf_table(column).as_pandas_dataframe()
         for column in TF_COLUMNS
     }
     model = linker.misc.save_model_to_json()
+    moves = HouseholdMoves(pairs=_no_pairs(), figures={"pairs": 0, "weight": None})
+    if household:
+        tell("household moves", 0)
+        moves = household_moves(
+            clean, frame, pairs, linker=linker, tf_tables=tf_tables, api=api, thresholds=thresholds
+        )
+        pairs = _with_moves(pairs, moves.pairs)
+    tell("pairs scored", len(pairs))
     return LinkageResult(
         pairs=pairs,
         model=model,
@@ -566,10 +650,239 @@ def link(
         figures={
             "records": len(frame),
             "pairs_scored": len(pairs),
+            "household_moves": moves.figures,
             "training_seconds": round(trained - started, 2),
             "seconds": round(time.monotonic() - started, 2),
         },
     )
+
+
+#: A home (a UPRN, an address, a postcode and house number) where more people than this are
+#: known (a block of flats' main entrance, a hostel, a care home, a placeholder) says nothing
+#: about which household moved where, and is left out of the household-move pass.
+MAX_PEOPLE_AT_A_HOME = 30
+
+#: The household-move pass needs at least this many confident links between records at
+#: different homes to learn how often a person's move is also their household's.
+MIN_MOVES_TO_LEARN = 20
+
+#: The pairs the household-move pass scores: the records at two homes one household is known
+#: at, with the same sounding surname or the same first name (or nickname group).
+MOVE_BLOCKS = (("move_keys", "surname_soundex"), ("move_keys", "first_name_alias"))
+
+#: A pair confident enough, in the first pass, to learn the household-move evidence from.
+CONFIDENT = 10.0
+
+
+@dataclass
+class HouseholdMoves:
+    """What the household-move pass found: the pairs it scored with the evidence
+    (``mw_household_move``, the weight it added to ``match_weight``) and its figures."""
+
+    pairs: pd.DataFrame
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def _home_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per record and home key it holds (``unique_id``, ``home``): its UPRN, its
+    address, and its postcode with its house number. Two records share a home when they share
+    a key; keys tolerate a missing or mistyped part of the others."""
+    parts = []
+    for column, prefix in (("uprn", "u:"), ("address", "a:")):
+        held = frame.loc[frame[column].notna(), ["unique_id", column]]
+        parts.append(pd.DataFrame({"unique_id": held["unique_id"], "home": prefix + held[column]}))
+    held = frame.loc[
+        frame["postcode"].notna() & frame["address_number"].notna(),
+        ["unique_id", "postcode", "address_number"],
+    ]
+    parts.append(
+        pd.DataFrame(
+            {
+                "unique_id": held["unique_id"],
+                "home": "p:" + held["postcode"] + "|" + held["address_number"],
+            }
+        )
+    )
+    return pd.concat(parts, ignore_index=True)
+
+
+def household_moves(
+    clean: pd.DataFrame,
+    frame: pd.DataFrame,
+    pairs: pd.DataFrame,
+    *,
+    linker: Any,
+    tf_tables: Mapping[str, pd.DataFrame],
+    api: Any,
+    thresholds: Thresholds,
+) -> HouseholdMoves:
+    """The second pass: evidence from households that moved together.
+
+    Agencies hold a family at different addresses: one at the home they left, another at the
+    home they moved to. A record at the old home, with no date of birth, and a record of the
+    same name at the new home are, on their own, as likely two namesakes as one person. But
+    when another person's records, already linked in the first pass, are at both homes, the
+    household moved from one to the other, and two records of one name at those two homes
+    are almost always one person.
+
+    From the first pass's clusters (:func:`clusters`, with its rules), each record gets the
+    clusters, other than its own, known at one of its homes (:func:`_home_keys`; a home with
+    more than :data:`MAX_PEOPLE_AT_A_HOME` people is left out). Pairs of records sharing
+    such a cluster and a surname sound or a first name (:data:`MOVE_BLOCKS`) are scored
+    with the trained model. A pair has the evidence when a third cluster, neither record's
+    own, is known at both records' homes and the records share no home; then, where the
+    model scored their homes as different (another address in the same postcode, sector or
+    district, or elsewhere), that level's weight is replaced by the weight of "homes one
+    household moved between", ``log2(m / u)``, learned from the data as Splink learns the
+    others:
+
+    - ``u``, the chance that two records of different people have the evidence: the pairs
+      of records sharing a cluster at their homes, over all pairs of records (an
+      overestimate, so the weight errs low);
+    - ``m``, the chance that two records of one person have it: the model's chance that one
+      person's two records are at different homes, times the share of the first pass's
+      confident links (:data:`CONFIDENT`) between different homes that have the evidence.
+
+    With too few confident links between different homes to learn from
+    (:data:`MIN_MOVES_TO_LEARN`), the pass adds nothing. Measured on the synthetic hard
+    setting: F1 0.9715 → 0.9734 at 100,000 records and 0.9634 → 0.9660 at 1,000,000."""
+    import numpy as np
+    from splink import Linker, block_on
+
+    started = time.monotonic()
+    empty = HouseholdMoves(pairs=_no_pairs(), figures={"pairs": 0, "weight": None})
+    first = clusters(frame["unique_id"], pairs, thresholds=thresholds, records=clean)
+    homes = _home_keys(frame)
+    homes["cluster"] = homes["unique_id"].map(first)
+    people = homes.groupby("home")["cluster"].nunique()
+    homes = homes.loc[homes["home"].map(people) <= MAX_PEOPLE_AT_A_HOME]
+    # Each record and the clusters, other than its own, known at one of its homes.
+    touches = homes.loc[:, ["unique_id", "home"]].merge(
+        homes.loc[:, ["home", "cluster"]].drop_duplicates(), on="home"
+    )
+    touches = touches.loc[
+        touches["cluster"] != touches["unique_id"].map(first), ["unique_id", "cluster"]
+    ].drop_duplicates()
+    if not len(touches):
+        return empty
+    touched = touches.groupby("unique_id")["cluster"].agg(set).to_dict()
+    home_sets = homes.groupby("unique_id")["home"].agg(set).to_dict()
+
+    def evidence(left: str, right: str) -> bool:
+        shared = touched.get(left, set()) & touched.get(right, set())
+        return bool(shared - {first[left], first[right]}) and not (
+            home_sets.get(left, set()) & home_sets.get(right, set())
+        )
+
+    # m: confident first-pass links between different homes that have the evidence.
+    home_weights = _level_weights(linker, "home")
+    different = home_weights[2:]  # the same postcode, sector, district, elsewhere
+    confident = pairs.loc[pairs["match_weight"] >= thresholds.upper + CONFIDENT]
+    apart = np.zeros(len(confident), dtype=bool)
+    for weight in different:
+        apart |= np.abs(confident["mw_home"].to_numpy(dtype=float) - weight) < 1e-9
+    confident = confident.loc[apart]
+    together = [
+        first[left] == first[right]
+        for left, right in zip(confident["unique_id_l"], confident["unique_id_r"], strict=True)
+    ]
+    confident = confident.loc[together]
+    if len(confident) < MIN_MOVES_TO_LEARN:
+        return empty
+    share = float(
+        np.mean(
+            [
+                bool((touched.get(left, set()) & touched.get(right, set())) - {first[left]})
+                and not (home_sets.get(left, set()) & home_sets.get(right, set()))
+                for left, right in zip(
+                    confident["unique_id_l"], confident["unique_id_r"], strict=True
+                )
+            ]
+        )
+    )
+    sizes = touches.groupby("cluster").size().to_numpy(dtype=float)
+    records = float(len(frame))
+    u = float((sizes * (sizes - 1) / 2).sum()) / max(records * (records - 1) / 2, 1.0)
+    m = _m_of_levels(linker, "home", range(2, 2 + len(different))) * share
+    if u <= 0 or m <= 0:
+        return empty
+    moved_weight = float(np.log2(m / u))
+    # Score the pairs at the homes one household is known at.
+    keyed = frame.copy()
+    keys = touches.groupby("unique_id")["cluster"].agg(list)
+    keyed["move_keys"] = [
+        list(found) if isinstance(found, list) else [] for found in keyed["unique_id"].map(keys)
+    ]
+    model = linker.misc.save_model_to_json()
+    dialect = str(model.get("sql_dialect", "duckdb"))
+    settings_dict = dict(model)
+    settings_dict["blocking_rules_to_generate_predictions"] = [
+        block_on(*columns, arrays_to_explode=["move_keys"]).create_blocking_rule_dict(dialect)
+        for columns in MOVE_BLOCKS
+    ]
+    mover = Linker(api.register(keyed, table_name="records_moves"), settings_dict, log_level=None)
+    for column, table in tf_tables.items():
+        registered = api.register(table, table_name=f"tf_moves_{column}")
+        mover.table_management.register_term_frequency_lookup(registered, column)
+    scored = mover.inference.predict().as_pandas_dataframe()
+    if not len(scored):
+        return empty
+    has = np.array(
+        [
+            evidence(left, right)
+            for left, right in zip(scored["unique_id_l"], scored["unique_id_r"], strict=True)
+        ],
+        dtype=bool,
+    )
+    home_now = scored["mw_home"].to_numpy(dtype=float)
+    apart = np.zeros(len(scored), dtype=bool)
+    for weight in different:
+        apart |= np.abs(home_now - weight) < 1e-9
+    chosen = has & apart & (home_now < moved_weight)
+    scored = scored.loc[chosen].copy()
+    if not len(scored):
+        return HouseholdMoves(
+            pairs=_no_pairs(), figures={"pairs": 0, "weight": round(moved_weight, 2)}
+        )
+    added = moved_weight - scored["mw_home"].to_numpy(dtype=float)
+    scored["match_weight"] = scored["match_weight"].to_numpy(dtype=float) + added
+    scored["mw_household_move"] = added
+    odds = np.exp2(np.minimum(scored["match_weight"].to_numpy(dtype=float), 1000.0))
+    scored["match_probability"] = odds / (1.0 + odds)
+    kept = _kept_columns(scored, thresholds, linker)
+    kept = kept.loc[kept["match_weight"] >= thresholds.lower]
+    return HouseholdMoves(
+        pairs=kept.reset_index(drop=True),
+        figures={
+            "pairs": len(kept),
+            "weight": round(moved_weight, 2),
+            "m": m,
+            "u": u,
+            "seconds": round(time.monotonic() - started, 2),
+        },
+    )
+
+
+def _with_moves(pairs: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
+    """The first pass's pairs with the household-move pass's: a pair both found keeps the
+    household-move pass's score (it holds more evidence)."""
+    if not len(moves):
+        return pairs
+    both = pd.concat([moves, pairs], ignore_index=True)
+    both = both.drop_duplicates(["unique_id_l", "unique_id_r"], keep="first")
+    return both.reset_index(drop=True)
+
+
+def _m_of_levels(linker: Any, name: str, levels: range) -> float:
+    """The model's chance that one person's two records are at one of ``levels`` (indexed
+    among the non-null levels) of comparison ``name``."""
+    for comparison in linker._settings_obj.comparisons:
+        if comparison.output_column_name == name:
+            found = [level for level in comparison.comparison_levels if not level.is_null_level]
+            return float(
+                sum(float(found[i].m_probability or 0.0) for i in levels if i < len(found))
+            )
+    return 0.0
 
 
 def link_incremental(
@@ -661,20 +974,86 @@ def _one_apart(left: str, right: str) -> bool:
     )
 
 
+#: The ages, at the date of the extract, of the people each kind of agency holds, where the
+#: law or the service sets them (``None``: no upper age). A record from such an agency
+#: without a date of birth still says the person is of that age, so a link that would join
+#: it to a child born too late, or a pupil to a pensioner, is refused. Only adults are
+#: liable for council tax; tenancies, housing applications and benefit claims start at 16;
+#: schools hold children from nursery to the sixth form. Police, health and social care
+#: hold people of every age (victims and witnesses too). A partnership whose extracts differ
+#: (a housing file that lists the children of a tenancy) changes it with the setting
+#: ``JOINEDUP_LINKAGE_AGES_HELD``, or loads such a file as the kind "other".
+AGES_HELD: dict[str, tuple[int, int | None]] = {
+    "council_tax": (18, None),
+    "housing": (16, None),
+    "jobcentre": (16, None),
+    "schools": (2, 19),
+}
+
+#: A link that would join two clusters that each already hold a record from the same extract
+#: needs this many more points of match weight than the upper threshold. An agency's file
+#: holds one record per person, now and then two: on the synthetic hard setting a record
+#: whose cluster already holds a record of its own file is the same person 2 % of the time,
+#: against 21 % otherwise. Measured: F1 0.9706 → 0.9715 at 100,000 records.
+SAME_EXTRACT_MARGIN = 2.0
+
+
+def ages_held() -> Mapping[str, tuple[int, int | None]]:
+    """:data:`AGES_HELD`, or the ``JOINEDUP_LINKAGE_AGES_HELD`` setting where it is set."""
+    from django.conf import settings as django_settings
+
+    return getattr(django_settings, "JOINEDUP_LINKAGE_AGES_HELD", None) or AGES_HELD
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def birth_bounds(kind: str | None, extract_date: str | None) -> tuple[str, str] | None:
+    """The earliest and latest dates of birth (ISO) a record from an agency of ``kind`` taken
+    on ``extract_date`` can have, a year wider each way (a date of birth a year out still
+    agrees, :func:`_dates_agree`); ``None`` when the agency holds every age or the date is
+    not known."""
+    held = ages_held().get(kind or "")
+    if held is None or not extract_date:
+        return None
+    try:
+        taken = date.fromisoformat(str(extract_date)[:10])
+    except ValueError:
+        return None
+    youngest, oldest = held
+    latest = _years_before(taken, youngest - 1)
+    earliest = date.min if oldest is None else _years_before(taken, oldest + 2)
+    return earliest.isoformat(), latest.isoformat()
+
+
 @dataclass
 class _Known:
-    """What a cluster says about its person: the dates of birth and identifiers its
-    records hold, so that a link joining two clusters that contradict each other is refused."""
+    """What a cluster says about its person: the dates of birth and identifiers its records
+    hold, the range its date of birth must lie in (from the ages of the people the agencies
+    holding its records hold), and the extracts its records come from, so that a link
+    joining two clusters that contradict each other is refused."""
 
     births: set[str] = field(default_factory=set)
     nhs: set[str] = field(default_factory=set)
     ni: set[str] = field(default_factory=set)
+    born_from: str = ""
+    born_to: str = "9999-12-31"
 
     def contradicts(self, other: _Known) -> bool:
         if (
             self.births
             and other.births
             and not any(_dates_agree(a, b) for a in self.births for b in other.births)
+        ):
+            return True
+        born_from = max(self.born_from, other.born_from)
+        born_to = min(self.born_to, other.born_to)
+        if born_from > born_to or any(
+            not born_from <= born <= born_to for born in (*self.births, *other.births)
         ):
             return True
         if self.nhs and other.nhs and not (self.nhs & other.nhs):
@@ -687,18 +1066,26 @@ class _Known:
         self.births |= other.births
         self.nhs |= other.nhs
         self.ni |= other.ni
+        self.born_from = max(self.born_from, other.born_from)
+        self.born_to = min(self.born_to, other.born_to)
 
 
 def _known_from(records: pd.DataFrame) -> dict[str, _Known]:
     """Each record's valid dates of birth, NHS numbers and NI numbers (invalid values and
-    placeholders say nothing here)."""
+    placeholders say nothing here), and the range of dates of birth its agency allows."""
     import re
 
     iso = re.compile(r"^\d{4}-\d{2}-\d{2}$")
     nino = re.compile(r"^[A-Z]{2}\d{6}$")
     known: dict[str, _Known] = {}
-    columns = ["unique_id", "date_of_birth", "nhs_number", "ni_number"]
-    for uid, born, nhs, ni in records.loc[:, columns].itertuples(index=False, name=None):
+    columns = ["unique_id", "date_of_birth", "nhs_number", "ni_number", "source"]
+    kinds = records["source"] if "source" in records.columns else None
+    dates = records["extract_date"] if "extract_date" in records.columns else None
+    bounds: dict[tuple[Any, Any], tuple[str, str] | None] = {}
+    frame = records.loc[:, [c for c in columns if c in records.columns]]
+    for position, (uid, born, nhs, ni) in enumerate(
+        frame.loc[:, columns[:4]].itertuples(index=False, name=None)
+    ):
         entry = _Known()
         if isinstance(born, str) and iso.match(born):
             entry.births.add(born)
@@ -706,9 +1093,33 @@ def _known_from(records: pd.DataFrame) -> dict[str, _Known]:
             entry.nhs.add(nhs)
         if isinstance(ni, str) and nino.match(ni):
             entry.ni.add(ni)
-        if entry.births or entry.nhs or entry.ni:
+        if kinds is not None and dates is not None:
+            key = (kinds.iat[position], dates.iat[position])
+            if key not in bounds:
+                bounds[key] = birth_bounds(*key)
+            if (found := bounds[key]) is not None:
+                entry.born_from, entry.born_to = found
+        if entry.births or entry.nhs or entry.ni or entry.born_from or entry.born_to < "9999":
             known[str(uid)] = entry
     return known
+
+
+def _extracts_from(records: pd.DataFrame) -> dict[str, int]:
+    """Each record's extract as a bit (``extract``, or ``source`` when there is no such
+    column), for :data:`SAME_EXTRACT_MARGIN`; empty when the records come from one file,
+    where every pair is of one file and the rule would say nothing."""
+    column = "extract" if "extract" in records.columns else "source"
+    if column not in records.columns:
+        return {}
+    values = records[column]
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) < 2:
+        return {}
+    return {
+        str(uid): 1 << int(code)
+        for uid, code in zip(records["unique_id"], codes, strict=True)
+        if code >= 0
+    }
 
 
 def clusters(
@@ -727,9 +1138,13 @@ def clusters(
     Accepted pairs join first, then links strongest first; a link that would put two
     rejected records in one cluster is skipped. Given the cleaned ``records``, a link is
     also skipped when the two clusters contradict each other: dates of birth that cannot be
-    one person's (not equal, transposed or one typo apart), or different NHS or NI numbers.
-    One wrong link would otherwise chain two people's records together. Union-find, so a
-    million records take seconds."""
+    one person's (not equal, transposed or one typo apart), a date of birth outside the ages
+    an agency holding one of the records holds (:data:`AGES_HELD`, counted from the
+    ``extract_date`` column where the records have it), or different NHS or NI numbers.
+    One wrong link would otherwise chain two people's records together. And a link that
+    would join two clusters that each already hold a record from the same extract (the
+    ``extract`` column, else ``source``) needs :data:`SAME_EXTRACT_MARGIN` more weight.
+    Union-find, so a million records take seconds."""
     thresholds = thresholds or Thresholds()
     parent: dict[str, str] = {i: i for i in ids}
     apart: dict[str, set[str]] = {}  # record -> records it must never share a cluster with
@@ -740,6 +1155,7 @@ def clusters(
     # For each root holding a rejected record, the records its cluster must never contain.
     forbidden: dict[str, set[str]] = {record: set(others) for record, others in apart.items()}
     known = _known_from(records) if records is not None else {}
+    extracts = _extracts_from(records) if records is not None else {}
 
     def find(item: str) -> str:
         root = item
@@ -749,7 +1165,7 @@ def clusters(
             parent[item], item = root, parent[item]
         return root
 
-    def union(left: str, right: str, *, decided: bool = False) -> None:
+    def union(left: str, right: str, *, weight: float | None = None) -> None:
         if left not in parent or right not in parent:
             return
         a, b = find(left), find(right)
@@ -761,6 +1177,14 @@ def clusters(
                 return
             if fb and any(find(r) == a for r in fb):
                 return
+        decided = weight is None
+        if (
+            not decided
+            and weight is not None
+            and extracts.get(a, 0) & extracts.get(b, 0)
+            and weight < thresholds.upper + SAME_EXTRACT_MARGIN
+        ):
+            return
         ka, kb = known.get(a), known.get(b)
         if not decided and ka is not None and kb is not None and ka.contradicts(kb):
             return
@@ -771,6 +1195,8 @@ def clusters(
         moved = forbidden.pop(b, None)
         if moved:
             forbidden.setdefault(a, set()).update(moved)
+        if extracts:
+            extracts[a] = extracts.get(a, 0) | extracts.pop(b, 0)
         if kb is not None:
             known.pop(b, None)
             if ka is None:
@@ -779,9 +1205,11 @@ def clusters(
                 ka.absorb(kb)
 
     for left, right in accepted:
-        union(left, right, decided=True)
+        union(left, right)
     linked = pairs.loc[pairs["match_weight"] >= thresholds.upper]
     linked = linked.sort_values("match_weight", ascending=False, kind="stable")
-    for left, right in linked[["unique_id_l", "unique_id_r"]].itertuples(index=False, name=None):
-        union(left, right)
+    for left, right, weight in linked[["unique_id_l", "unique_id_r", "match_weight"]].itertuples(
+        index=False, name=None
+    ):
+        union(left, right, weight=float(weight))
     return {item: find(item) for item in parent}

@@ -667,6 +667,15 @@ class Comparison:
         return 0 if self.weight is None else min(100, round(abs(self.weight) * 10))
 
 
+#: What the evidence added after the model scored a pair is called on the pair's page
+#: (``linkage.EXTRA_EVIDENCE``).
+EXTRA_EVIDENCE_LABELS: dict[str, str] = {
+    "household_move": (
+        "Household move (someone of the same household is known at both homes, so the "
+        "household moved from one to the other)"
+    ),
+}
+
 #: Comparisons of several standard fields (``linkage.settings``: the home is one comparison
 #: of the UPRN, address and postcode). Every other field is compared on its own.
 COMPARISON_FIELDS: dict[str, tuple[str, ...]] = {"home": ("address", "postcode", "uprn")}
@@ -690,7 +699,11 @@ def _comparisons(
                 found.append(_comparison(field_name, (field_name,), weights, left, right))
             continue
         found.append(_comparison(name, fields, weights, left, right))
-    extra = {name: w for name, value in weights.items() if (w := _number(value)) is not None}
+    extra = {
+        EXTRA_EVIDENCE_LABELS.get(name, name): w
+        for name, value in weights.items()
+        if (w := _number(value)) is not None
+    }
     return found, extra
 
 

@@ -370,14 +370,23 @@ def records_frame(*, only_unlinked: bool = False, linked: bool | None = None) ->
     a stable id."""
     from joinedup.people.models import Person
 
-    columns = ["id", "extract__source_kind", *STANDARD_FIELDS]
+    columns = [
+        "id",
+        "extract__source_kind",
+        *STANDARD_FIELDS,
+        "extract_id",
+        "extract__extract_date",
+    ]
     records = ExtractRecord.objects.all()
     if linked is not None:
         records = records.filter(linked_person__isnull=not linked)
     rows = list(records.values_list(*columns))
-    frame = pd.DataFrame(rows, columns=["id", "source", *STANDARD_FIELDS], dtype=object)
+    frame = pd.DataFrame(
+        rows, columns=["id", "source", *STANDARD_FIELDS, "extract", "extract_date"], dtype=object
+    )
     frame.insert(0, "unique_id", ["r" + str(i) for i in frame["id"]])
     frame = frame.drop(columns=["id"])
+    frame["extract"] = ["x" + str(i) for i in frame["extract"]]
     people = Person.objects.filter(archived_on__isnull=True)
     linked_people = LinkedPerson.objects.filter(person__isnull=False).values("person_id")
     if linked is True:
@@ -388,6 +397,7 @@ def records_frame(*, only_unlinked: bool = False, linked: bool | None = None) ->
         {
             "unique_id": person_key(p["id"]),
             "source": "joinedup",
+            "extract": "joinedup",
             "first_name": p["given_name"],
             "surname": p["family_name"],
             "date_of_birth": p["date_of_birth"].isoformat() if p["date_of_birth"] else "",

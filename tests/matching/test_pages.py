@@ -507,6 +507,17 @@ class TestReview:
         assert "Tremaine" not in page and "Fairbairn" not in page
         assert not AuditEvent.objects.filter(action="view").exists()
 
+    def test_the_pair_page_names_the_household_move_evidence(
+        self, officer_client: Client, pairs: list[CandidatePair]
+    ) -> None:
+        pair = pairs[1]
+        pair.field_weights = {**WEIGHTS, "household_move": 8.4}
+        pair.save(update_fields=["field_weights"])
+        page = html(officer_client.get(reverse("matching:pair", kwargs={"pair": pair.public_id})))
+        other = page.split("Other evidence:")[1].split("</p>")[0]
+        assert "Household move (someone of the same household is known at both homes" in other
+        assert "8.4" in other and "household_move" not in page
+
     def test_the_pair_page_shows_both_records_side_by_side_with_their_weights(
         self, officer_client: Client, pairs: list[CandidatePair], data_officer: User
     ) -> None:

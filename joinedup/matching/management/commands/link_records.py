@@ -24,7 +24,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from joinedup.matching.models import STANDARD_FIELDS
 
-STAGES = ("records loaded", "model trained", "pairs scored", "clusters", "written")
+STAGES = (
+    "records loaded",
+    "model trained",
+    "household moves",
+    "pairs scored",
+    "clusters",
+    "written",
+)
 
 
 class Progress:

@@ -53,7 +53,7 @@ class Command(BaseCommand):
         )
 
     def _bar(self, stage: str, count: int) -> None:
-        steps = ["records loaded", "model trained", "pairs scored", "clusters"]
+        steps = ["records loaded", "model trained", "household moves", "pairs scored", "clusters"]
         reached = steps.index(stage) + 1 if stage in steps else 0
         bar = "#" * (reached * 5) + "-" * ((len(steps) - reached) * 5)
         figure = f" {count:,}" if count else ""

@@ -1,0 +1,340 @@
+"""What the clustering learns from who holds a record, and the household-move pass
+(``linkage.clusters``, ``linkage.household_moves``): pure functions, no database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+from django.test import override_settings
+
+from joinedup.matching import linkage
+from joinedup.matching.cleaning import clean_frame
+from joinedup.matching.synthetic import REFERENCE_DATE, generate
+
+TAKEN = "2025-04-01"
+
+
+def pairs(*rows: tuple[str, str, float]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["unique_id_l", "unique_id_r", "match_weight"])
+
+
+def records(*rows: dict[str, Any]) -> pd.DataFrame:
+    columns = [
+        "unique_id",
+        "source",
+        "date_of_birth",
+        "nhs_number",
+        "ni_number",
+        "extract",
+        "extract_date",
+    ]
+    filled = [{"extract": row.get("source"), "extract_date": TAKEN, **row} for row in rows]
+    return pd.DataFrame(filled, columns=columns).astype(object).where(lambda f: f.notna(), None)
+
+
+def together(found: dict[str, str], *ids: str) -> bool:
+    return len({found[i] for i in ids}) == 1
+
+
+class TestAgesHeld:
+    """A record from an agency that holds only some ages says the person is of that age."""
+
+    def test_a_council_tax_record_never_joins_a_child(self) -> None:
+        held = records(
+            {"unique_id": "ctax", "source": "council_tax"},
+            {"unique_id": "gp", "source": "health", "date_of_birth": "2019-06-01"},
+        )
+        found = linkage.clusters(["ctax", "gp"], pairs(("ctax", "gp", 30.0)), records=held)
+        assert not together(found, "ctax", "gp")
+
+    def test_a_council_tax_record_joins_an_adult(self) -> None:
+        held = records(
+            {"unique_id": "ctax", "source": "council_tax"},
+            {"unique_id": "gp", "source": "health", "date_of_birth": "1980-06-01"},
+        )
+        found = linkage.clusters(["ctax", "gp"], pairs(("ctax", "gp", 3.0)), records=held)
+        assert together(found, "ctax", "gp")
+
+    def test_ages_count_from_the_extract_date_with_a_year_to_spare(self) -> None:
+        """17 and 10 months on the day the council tax file was taken: a date of birth a
+        year out still agrees, so it may be an adult's; 16 may not."""
+        held = records(
+            {"unique_id": "ctax", "source": "council_tax"},
+            {"unique_id": "almost", "source": "health", "date_of_birth": "2007-06-01"},
+            {"unique_id": "sixteen", "source": "police", "date_of_birth": "2009-01-01"},
+        )
+        found = linkage.clusters(
+            ["ctax", "almost"], pairs(("ctax", "almost", 5.0)), records=held.iloc[:2]
+        )
+        assert together(found, "ctax", "almost")
+        found = linkage.clusters(
+            ["ctax", "sixteen"],
+            pairs(("ctax", "sixteen", 5.0)),
+            records=held.iloc[[0, 2]],
+        )
+        assert not together(found, "ctax", "sixteen")
+
+    def test_the_age_a_cluster_holds_travels_through_its_links(self) -> None:
+        """The council tax record joins a police record without a date of birth; the pupil
+        aged eight cannot then join either of them."""
+        held = records(
+            {"unique_id": "ctax", "source": "council_tax"},
+            {"unique_id": "police", "source": "police"},
+            {"unique_id": "pupil", "source": "schools", "date_of_birth": "2017-01-10"},
+        )
+        found = linkage.clusters(
+            ["ctax", "police", "pupil"],
+            pairs(("ctax", "police", 20.0), ("police", "pupil", 10.0)),
+            records=held,
+        )
+        assert together(found, "ctax", "police")
+        assert not together(found, "police", "pupil")
+
+    def test_a_pupil_is_never_a_pensioner(self) -> None:
+        held = records(
+            {"unique_id": "pupil", "source": "schools"},
+            {"unique_id": "gp", "source": "health", "date_of_birth": "1950-02-02"},
+        )
+        found = linkage.clusters(["pupil", "gp"], pairs(("pupil", "gp", 30.0)), records=held)
+        assert not together(found, "pupil", "gp")
+
+    def test_without_the_extract_date_no_age_is_assumed(self) -> None:
+        held = records(
+            {"unique_id": "ctax", "source": "council_tax", "extract_date": None},
+            {"unique_id": "gp", "source": "health", "date_of_birth": "2019-06-01"},
+        )
+        found = linkage.clusters(["ctax", "gp"], pairs(("ctax", "gp", 30.0)), records=held)
+        assert together(found, "ctax", "gp")
+
+    def test_a_data_officer_s_decision_overrides_the_ages(self) -> None:
+        held = records(
+            {"unique_id": "ctax", "source": "council_tax"},
+            {"unique_id": "gp", "source": "health", "date_of_birth": "2019-06-01"},
+        )
+        found = linkage.clusters(["ctax", "gp"], pairs(), accepted=[("ctax", "gp")], records=held)
+        assert together(found, "ctax", "gp")
+
+    def test_the_partnership_sets_the_ages_its_agencies_hold(self) -> None:
+        """A housing file that lists the children of each tenancy: housing holds every age."""
+        held = records(
+            {"unique_id": "tenancy", "source": "housing"},
+            {"unique_id": "gp", "source": "health", "date_of_birth": "2019-06-01"},
+        )
+        assert not together(
+            linkage.clusters(["tenancy", "gp"], pairs(("tenancy", "gp", 9.0)), records=held),
+            "tenancy",
+            "gp",
+        )
+        with override_settings(JOINEDUP_LINKAGE_AGES_HELD={"council_tax": (18, None)}):
+            found = linkage.clusters(["tenancy", "gp"], pairs(("tenancy", "gp", 9.0)), records=held)
+        assert together(found, "tenancy", "gp")
+
+    def test_birth_bounds(self) -> None:
+        assert linkage.birth_bounds("council_tax", "2025-04-01") == ("0001-01-01", "2008-04-01")
+        assert linkage.birth_bounds("schools", "2024-02-29") == ("2003-02-28", "2023-02-28")
+        assert linkage.birth_bounds("health", "2025-04-01") is None
+        assert linkage.birth_bounds("council_tax", None) is None
+        assert linkage.birth_bounds("council_tax", "not a date") is None
+
+
+class TestSameExtract:
+    """An agency's file holds one record per person, now and then two."""
+
+    def held(self) -> pd.DataFrame:
+        return records(
+            {"unique_id": "a1", "source": "council_tax"},
+            {"unique_id": "a2", "source": "council_tax"},
+            {"unique_id": "b1", "source": "police"},
+        )
+
+    def test_two_records_of_one_file_need_more_evidence(self) -> None:
+        """Above the upper threshold (0) but within the margin (2): not enough."""
+        weak = linkage.clusters(["a1", "a2"], pairs(("a1", "a2", 1.0)), records=self.held())
+        assert not together(weak, "a1", "a2")
+        strong = linkage.clusters(["a1", "a2"], pairs(("a1", "a2", 3.0)), records=self.held())
+        assert together(strong, "a1", "a2")
+
+    def test_a_cluster_already_holding_a_record_of_the_file_needs_more_too(self) -> None:
+        found = linkage.clusters(
+            ["a1", "a2", "b1"],
+            pairs(("a1", "b1", 20.0), ("a2", "b1", 1.0)),
+            records=self.held(),
+        )
+        assert together(found, "a1", "b1")
+        assert not together(found, "a2", "b1")
+
+    def test_records_of_different_files_need_only_the_threshold(self) -> None:
+        found = linkage.clusters(["a1", "b1"], pairs(("a1", "b1", 0.5)), records=self.held())
+        assert together(found, "a1", "b1")
+
+    def test_one_file_alone_is_linked_by_the_threshold(self) -> None:
+        """``link_records`` deduplicates one file: every pair is of that file."""
+        held = self.held().iloc[:2]
+        found = linkage.clusters(["a1", "a2"], pairs(("a1", "a2", 0.5)), records=held)
+        assert together(found, "a1", "a2")
+
+    def test_the_same_kind_in_two_extracts_is_two_files(self) -> None:
+        """January's and February's council tax files each hold the person once."""
+        held = records(
+            {"unique_id": "jan", "source": "council_tax", "extract": "x-january"},
+            {"unique_id": "feb", "source": "council_tax", "extract": "x-february"},
+        )
+        found = linkage.clusters(["jan", "feb"], pairs(("jan", "feb", 0.5)), records=held)
+        assert together(found, "jan", "feb")
+
+
+OLD = {"address": "14 Larkspur Close Northvale", "postcode": "NV3 4QT", "uprn": "100012345678"}
+NEW = {"address": "7 Heron Way Northvale", "postcode": "NV8 1ZZ", "uprn": "100098765432"}
+ELSEWHERE = {"address": "31 Quarry Lane Northvale", "postcode": "NV2 6DL", "uprn": "100055501234"}
+FAR = {"address": "2 Mill Court Northvale", "postcode": "NV9 3BB", "uprn": "100066602345"}
+
+FAMILY = [
+    # Mary's records at both homes say the household moved from OLD to NEW.
+    {"unique_id": "t-mary-old", "source": "council_tax", "first_name": "Mary", "surname": "Smith", "date_of_birth": "03/02/1975", **OLD},
+    {"unique_id": "t-mary-new", "source": "health", "first_name": "Mary", "surname": "Smith", "date_of_birth": "03/02/1975", "sex": "F", "nhs_number": "9434765919", **NEW},
+    # John's council tax record still holds the old home, with no date of birth.
+    {"unique_id": "t-john-old", "source": "council_tax", "first_name": "John", "surname": "Smith", **OLD},
+    {"unique_id": "t-john-new", "source": "health", "first_name": "John", "surname": "Smith", "date_of_birth": "06/05/1973", "sex": "M", "nhs_number": "9434765870", **NEW},
+    # Two namesakes at homes no household links.
+    {"unique_id": "t-david-a", "source": "council_tax", "first_name": "David", "surname": "Jones", **ELSEWHERE},
+    {"unique_id": "t-david-b", "source": "health", "first_name": "David", "surname": "Jones", "date_of_birth": "11/09/1969", "sex": "M", "nhs_number": "9434765889", **FAR},
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def with_family() -> pd.DataFrame:
+    """Synthetic multi-agency records (the hard setting), with the family above added."""
+    raw = generate(5_000, setting="hard", seed=7).rename(columns={"record_id": "unique_id"})
+    raw = raw.loc[:, ["unique_id", "source", *linkage_fields()]]
+    raw = pd.concat([raw, pd.DataFrame(FAMILY)], ignore_index=True).astype(object)
+    raw["extract"] = raw["source"]
+    raw["extract_date"] = REFERENCE_DATE.isoformat()
+    return clean_frame(raw)
+
+
+def linkage_fields() -> list[str]:
+    return [
+        "first_name",
+        "surname",
+        "date_of_birth",
+        "sex",
+        "address",
+        "postcode",
+        "uprn",
+        "ni_number",
+        "nhs_number",
+        "email",
+        "phone",
+    ]
+
+
+@pytest.fixture(scope="module")
+def linked(with_family: pd.DataFrame) -> dict[bool, tuple[linkage.LinkageResult, dict[str, str]]]:
+    found = {}
+    for household in (False, True):
+        result = linkage.link(with_family, household=household)
+        found[household] = (
+            result,
+            linkage.clusters(with_family["unique_id"], result.pairs, records=with_family),
+        )
+    return found
+
+
+class TestHouseholdMoves:
+    def test_a_record_at_the_household_s_old_home_joins_the_person_at_the_new(
+        self, linked: dict[bool, tuple[linkage.LinkageResult, dict[str, str]]]
+    ) -> None:
+        """Same name, no date of birth, another home: on its own, as likely a namesake. Mary's
+        records show the household moved from the one home to the other."""
+        without, with_moves = linked[False][1], linked[True][1]
+        assert together(without, "t-mary-old", "t-mary-new")
+        assert not together(without, "t-john-old", "t-john-new")
+        assert together(with_moves, "t-john-old", "t-john-new")
+
+    def test_the_evidence_is_its_own_weight_on_the_pair(
+        self, linked: dict[bool, tuple[linkage.LinkageResult, dict[str, str]]]
+    ) -> None:
+        result = linked[True][0]
+        john = ["t-john-old", "t-john-new"]
+        pair = result.pairs.loc[
+            result.pairs["unique_id_l"].isin(john) & result.pairs["unique_id_r"].isin(john)
+        ]
+        assert len(pair) == 1
+        added = float(pair["mw_household_move"].iloc[0])
+        assert added > 0
+        weight = result.figures["household_moves"]["weight"]
+        assert float(pair["mw_home"].iloc[0]) + added == pytest.approx(weight, abs=0.01)
+        assert result.figures["household_moves"]["pairs"] > 0
+
+    def test_namesakes_at_homes_no_household_links_stay_apart(
+        self, linked: dict[bool, tuple[linkage.LinkageResult, dict[str, str]]]
+    ) -> None:
+        assert not together(linked[True][1], "t-david-a", "t-david-b")
+
+    def test_the_pass_finds_more_of_the_same_people_than_it_joins_wrongly(
+        self,
+        with_family: pd.DataFrame,
+        linked: dict[bool, tuple[linkage.LinkageResult, dict[str, str]]],
+    ) -> None:
+        truth = generate(5_000, setting="hard", seed=7).set_index("record_id")["true_person_id"]
+
+        def right_and_wrong(found: dict[str, str]) -> tuple[int, int]:
+            same = dict(truth.items())
+            groups: dict[str, list[str]] = {}
+            for record, cluster in found.items():
+                if record in same:
+                    groups.setdefault(cluster, []).append(record)
+            right = wrong = 0
+            for members in groups.values():
+                for position, left in enumerate(members):
+                    for right_id in members[position + 1 :]:
+                        if same[left] == same[right_id]:
+                            right += 1
+                        else:
+                            wrong += 1
+            return right, wrong
+
+        right_before, wrong_before = right_and_wrong(linked[False][1])
+        right_after, wrong_after = right_and_wrong(linked[True][1])
+        assert right_after - right_before > 3 * (wrong_after - wrong_before)
+        assert right_after > right_before
+
+
+class TestMistypedFirstNames:
+    """A rare first name one keystroke from a much commoner one takes its nickname group."""
+
+    def names(self, **counts: int) -> pd.Series:
+        return pd.Series([name for name, count in counts.items() for _ in range(count)])
+
+    def test_a_rare_name_a_keystroke_from_a_common_one_is_taken_for_it(self) -> None:
+        found = linkage.mistyped_first_names(
+            self.names(tommy=40, tomy=1, zoe=25, zeo=1, margaret=50, mragaret=2, ava=30, eva=30)
+        )
+        assert found == {"tomy": "tommy", "zeo": "zoe", "mragaret": "margaret"}
+
+    def test_common_names_a_keystroke_apart_stay_themselves(self) -> None:
+        """Twins called Ava and Eva; a name seen often enough is a name."""
+        assert linkage.mistyped_first_names(self.names(ava=30, eva=30, jon=12, john=200)) == {}
+
+    def test_a_name_near_two_common_names_is_left_alone(self) -> None:
+        assert linkage.mistyped_first_names(self.names(jane=40, jade=40, jaee=1)) == {}
+
+    def test_initials_and_short_names_are_left_alone(self) -> None:
+        assert linkage.mistyped_first_names(self.names(jo=40, j=1, jx=1)) == {}
+
+    def test_the_groups_follow_the_meant_name_and_the_record_keeps_its_own(self) -> None:
+        raw = pd.DataFrame(
+            {
+                "unique_id": [f"r{i}" for i in range(42)],
+                "source": "health",
+                "first_name": ["Tommy"] * 40 + ["Tomy", "Thomas"],
+                "surname": "Ashworth",
+            }
+        )
+        frame = linkage._model_frame(clean_frame(raw))
+        typo = frame.loc[frame["unique_id"] == "r40"].iloc[0]
+        assert typo["first_name"] == "tomy"
+        assert "thomas" in typo["first_name_groups"]
+        assert typo["first_name_alias"] == "thomas"
