@@ -132,15 +132,19 @@ def _team_members(team_id: uuid.UUID) -> QuerySet[Any]:
     return Membership.objects.filter(team_id=team_id).values("user_id")
 
 
-def _placed_in(codes: tuple[str, ...], prefix: str = "") -> Q:
-    """People in the LSOAs ``codes``: by the LSOA on their record, or, where it is blank, by
-    their postcode in the ONS postcode lookup (so people are placed in areas by postcode)."""
+def _placements(codes: tuple[str, ...]) -> tuple[Q, Q]:
+    """People in the LSOAs ``codes``, as two conditions on a person: by the LSOA on their
+    record, or, where it is blank, by their postcode in the ONS postcode lookup (so people are
+    placed in areas by postcode)."""
     from .models import PostcodeArea
 
     postcodes = PostcodeArea.objects.filter(lsoa__code__in=list(codes)).values("postcode")
-    return Q(**{f"{prefix}lsoa_code__in": list(codes)}) | Q(
-        **{f"{prefix}lsoa_code": "", f"{prefix}postcode__in": postcodes}
-    )
+    return Q(lsoa_code__in=list(codes)), Q(lsoa_code="", postcode__in=postcodes)
+
+
+def _placed_in(codes: tuple[str, ...]) -> Q:
+    by_lsoa, by_postcode = _placements(codes)
+    return by_lsoa | by_postcode
 
 
 def placed(scope: Scope) -> Scope:
@@ -169,11 +173,17 @@ def _in_area(scope: Scope, prefix: str = "", *, may_have_no_person: bool = False
     record with no person (``may_have_no_person``: a referral before it is matched) is in no
     area."""
     assert scope.lsoa_codes is not None
+    person = f"{prefix}person_id"
     if scope.outside is None:
-        return _placed_in(scope.lsoa_codes, f"{prefix}person__")
-    q = Q(**{f"{prefix}person_id__isnull": False}) if may_have_no_person else Q()
+        # Two lists of people, each read from the placement index, that records are looked up
+        # in: cheaper than a join testing every person's LSOA or postcode.
+        by_lsoa, by_postcode = _placements(scope.lsoa_codes)
+        return Q(**{f"{person}__in": Person.objects.filter(by_lsoa).values("pk")}) | Q(
+            **{f"{person}__in": Person.objects.filter(by_postcode).values("pk")}
+        )
+    q = Q(**{f"{person}__isnull": False}) if may_have_no_person else Q()
     if scope.outside:
-        q &= ~Q(**{f"{prefix}person_id__in": scope.outside})
+        q &= ~Q(**{f"{person}__in": scope.outside})
     return q
 
 
