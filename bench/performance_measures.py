@@ -15,14 +15,19 @@ What it does:
    then adds what the measures count that it does not: an intake referral and a completed
    triage (with its triage assessment) for every case, answered on time or late, plus referrals
    that led to no case (a quarter as many again), and places every person in one of 40 LSOAs
-   under 4 wards of one district. On PostgreSQL it then runs VACUUM (ANALYZE).
+   under 4 wards of one district; and the demo's population indicators (figures, target) and
+   shared dashboard items (also added to a kept database that lacks them). On PostgreSQL it
+   then runs VACUUM (ANALYZE).
 3. Times, after a warm-up: the selector ``measure_results`` (all 15 shipped measures for the
-   whole partnership and the last 12 months) and ``measure_results_by_organisation`` (each
-   partner's contribution), called directly; and the measures page through Django's test
+   whole partnership and the last 12 months; and again for the district) and
+   ``measure_results_by_organisation`` (each partner's contribution), called directly; and the measures page through Django's test
    client as the performance analyst, unfiltered, filtered by the lead organisation, and by the
-   district (every LSOA under it). Also the people behind "people engaged" in the council key
-   worker's team (the drill-down: the policy decision for every person behind the figure, one
-   page of names, audited), reported but not part of the target.
+   district (every LSOA under it). Reported but not part of the target: the measures page for
+   one ward (a quarter of the people), the people behind "people engaged" for the council key
+   worker's team and for the whole partnership (the drill-down: one page of names, audited,
+   the others counted), and the staff dashboard (measures for every partner and the
+   indicators with their forecasts), warm and with the forecasts to fit again
+   (``dashboard_cold``: the cache emptied before each request).
 
 Progress goes to stderr; the last line on stdout is ONE JSON object (see ``bench/README.md``).
 Run from the repository root:
@@ -215,12 +220,13 @@ def add_intake_and_areas(rng: random.Random, today: date) -> dict[str, int]:
         )
     referrals.flush()
 
-    # Areas: one district, WARDS wards, LSOAS LSOAs; everyone placed in one of them.
+    # Areas: one district, WARDS wards, LSOAS LSOAs; everyone placed in one of them. The codes
+    # are apart from the demo's (E08000901, E059..., E019...), whose areas are loaded too.
     district = Area.objects.create(code="E08900001", name="Bench district", level="district")
     codes = []
     for w in range(WARDS):
         ward = Area.objects.create(
-            code=f"E05900{w:03d}", name=f"Bench ward {w}", level="ward", parent=district
+            code=f"E05800{w:03d}", name=f"Bench ward {w}", level="ward", parent=district
         )
         for n in range(LSOAS // WARDS):
             code = f"E01{w:03d}{n:03d}"
@@ -238,6 +244,33 @@ def add_intake_and_areas(rng: random.Random, today: date) -> dict[str, int]:
         "triages": len(case_triage),
         "referrals_without_case": len(case_triage) // 4,
         "lsoas": len(codes),
+    }
+
+
+def add_dashboard(seed: int) -> dict[str, int]:
+    """The demo's population indicators (figures, target) and shared dashboard items, as
+    ``make demo`` has them; nothing when the database has them already."""
+    from django.db import transaction
+
+    from joinedup.accounts.models import Organisation
+    from joinedup.demo.context import DemoContext
+    from joinedup.demo.dashboard import build_dashboard
+    from joinedup.demo.partnership import PARTNERS
+    from joinedup.demo.performance import build_performance
+    from joinedup.performance.models import DashboardItem, IndicatorValue
+
+    if not DashboardItem.objects.exists():
+        names = {spec.name: spec.key for spec in PARTNERS}
+        organisations = {
+            names[org.name]: org for org in Organisation.objects.filter(name__in=list(names))
+        }
+        ctx = DemoContext(seed=seed)
+        with transaction.atomic():
+            build_performance(ctx, organisations=organisations)
+            build_dashboard(ctx)
+    return {
+        "dashboard_items": DashboardItem.objects.count(),
+        "indicator_values": IndicatorValue.objects.count(),
     }
 
 
@@ -281,6 +314,26 @@ def time_calls(call: Any, *, repeat: int, warmup: int) -> dict[str, Any]:
     }
 
 
+def dashboard_cold(client: Any, *, repeat: int) -> dict[str, Any]:
+    """The staff dashboard with every forecast to fit again (the cache emptied first)."""
+    from django.core.cache import cache
+
+    durations = []
+    for _ in range(repeat):
+        cache.clear()
+        started = time.perf_counter()
+        response = client.get("/performance/dashboard/")
+        durations.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{BENCH}: the dashboard gave {response.status_code}, not 200")
+    return {
+        "p50_ms": round(percentile(durations, 50), 1),
+        "max_ms": round(max(durations), 1),
+        "requests": repeat,
+        "actor": "key_worker",
+    }
+
+
 def run(args: argparse.Namespace, database: ScratchDatabase) -> dict[str, Any]:
     import django
 
@@ -295,6 +348,7 @@ def run(args: argparse.Namespace, database: ScratchDatabase) -> dict[str, Any]:
     from joinedup.accounts.models import Membership, User
     from joinedup.core.actor import Actor
     from joinedup.performance.models import Area
+    from joinedup.performance.selectors.areas import lsoa_codes_in
     from joinedup.performance.selectors.measures import (
         MeasureFilters,
         measure_results,
@@ -319,6 +373,7 @@ def run(args: argparse.Namespace, database: ScratchDatabase) -> dict[str, Any]:
         if database.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM (ANALYZE)")
+    extra.update(add_dashboard(args.seed))
     seconds_to_build = round(time.perf_counter() - started, 1)
     figures = case_pages.sizes()
     figures.update(extra)
@@ -339,6 +394,9 @@ def run(args: argparse.Namespace, database: ScratchDatabase) -> dict[str, Any]:
     shown = {r.code: r.display for r in totals}
     log(f"figures: {shown}")
     district = Area.objects.get(level="district", code="E08900001")
+    if len(lsoa_codes_in(area=district)) != LSOAS:
+        raise SystemExit(f"{BENCH}: the bench district should hold {LSOAS} LSOAs")
+    ward = Area.objects.get(level="ward", code="E05800000")
 
     selectors: dict[str, Any] = {
         "measure_results": time_calls(
@@ -348,6 +406,11 @@ def run(args: argparse.Namespace, database: ScratchDatabase) -> dict[str, Any]:
         ),
         "measure_results_by_organisation": time_calls(
             lambda: measure_results_by_organisation(actor=actor, filters=everyone),
+            repeat=args.repeat,
+            warmup=args.warmup,
+        ),
+        "measure_results_district": time_calls(
+            lambda: measure_results(actor=actor, filters=MeasureFilters(area_id=district.pk)),
             repeat=args.repeat,
             warmup=args.warmup,
         ),
@@ -380,10 +443,28 @@ def run(args: argparse.Namespace, database: ScratchDatabase) -> dict[str, Any]:
             expect=(r'data-testid="measure"', 15),
         ),
         case_pages.Page(
+            "measures_ward",
+            "analyst",
+            [f"/performance/measures/?area={ward.pk}"],
+            expect=(r'data-testid="measure"', 15),
+        ),
+        case_pages.Page(
             "people_engaged_drill_down_team",
             "key_worker",
-            [f"/performance/measures/people-engaged/people/?team={team_id}"],
+            [
+                f"/performance/measures/people-engaged/people/?team={team_id}",
+                f"/performance/measures/people-engaged/people/?team={team_id}&page=3",
+            ],
         ),
+        case_pages.Page(
+            "people_engaged_drill_down_partnership",
+            "key_worker",
+            [
+                "/performance/measures/people-engaged/people/",
+                "/performance/measures/people-engaged/people/?page=40",
+            ],
+        ),
+        case_pages.Page("dashboard", "key_worker", ["/performance/dashboard/"]),
     ]
     clients = {"analyst": signed_in_client(analyst), "key_worker": signed_in_client(key_worker)}
     results: dict[str, Any] = {}
@@ -403,6 +484,11 @@ def run(args: argparse.Namespace, database: ScratchDatabase) -> dict[str, Any]:
             f"{page.name:32s} p50 {summary['p50_ms']:7.1f}  p95 {summary['p95_ms']:7.1f} ms  {summary['queries']} queries"
         )
         case_pages.report_hotspots(page.name, measured, repeat=args.repeat, limit=4)
+    results["dashboard_cold"] = dashboard_cold(clients["key_worker"], repeat=args.warmup + 1)
+    log(
+        f"{'dashboard_cold':32s} p50 {results['dashboard_cold']['p50_ms']:7.1f}  "
+        f"max {results['dashboard_cold']['max_ms']:7.1f} ms"
+    )
     targeted = [
         *selectors.values(),
         *(results[p] for p in ("measures", "measures_organisation", "measures_area")),
