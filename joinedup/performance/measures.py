@@ -67,7 +67,13 @@ MOST_OUTSIDE = 2000
 class Scope:
     """What to count: the period (both ends included) and the filters, already resolved.
     ``lsoa_codes`` is None for no area filter (an empty list is an area with no LSOAs).
-    ``outside``, set by ``placed``, is every person not in the area when they are few."""
+    ``outside``, set by ``placed``, is every person not in the area when they are few.
+
+    ``own_organisation_id`` is for the small-number check (``selectors.measure_disclosure``):
+    when it is set, a calculation answering for the whole scope also answers, in the same
+    query, for that organisation's own part of the figure, under its key (what it would count
+    with ``organisation_id`` set to it); and a sum of pounds counts the people behind it with
+    an outcome held by another organisation (``Figure.people``)."""
 
     date_from: date
     date_to: date
@@ -77,6 +83,7 @@ class Scope:
     team_id: uuid.UUID | None = None
     lsoa_codes: tuple[str, ...] | None = None
     outside: tuple[uuid.UUID, ...] | None = None
+    own_organisation_id: uuid.UUID | None = None
 
     @property
     def counted_to(self) -> date:
@@ -86,8 +93,15 @@ class Scope:
 
 @dataclass(frozen=True)
 class Figure:
+    """A count (``numerator``), or a share or ratio (with its ``denominator``), or a sum of
+    pounds. For a sum of pounds ``people`` is how many people are behind it, for the
+    small-number check: by organisation, everyone behind that organisation's sum; for the whole
+    scope with ``Scope.own_organisation_id``, those with an outcome in it held by any other
+    organisation. None where not counted."""
+
     numerator: Decimal
     denominator: Decimal | None = None
+    people: int | None = None
 
 
 Figures = dict[uuid.UUID | None, Figure]
@@ -213,14 +227,42 @@ def _dec(value: Any) -> Decimal:
     return Decimal(value or 0)
 
 
+def _narrowed(aggregate: Any, condition: Q) -> Any:
+    """``aggregate`` counting only the rows that also meet ``condition`` (a FILTER clause, or
+    CASE WHEN on databases without one)."""
+    narrowed = aggregate.copy()
+    narrowed.filter = condition if aggregate.filter is None else aggregate.filter & condition
+    return narrowed
+
+
 def _grouped(
-    qs: QuerySet[Any], org_field: str, by_organisation: bool, **aggregates: Any
+    qs: QuerySet[Any],
+    org_field: str,
+    by_organisation: bool,
+    *,
+    own: uuid.UUID | None = None,
+    **aggregates: Any,
 ) -> list[dict[str, Any]]:
-    """One query: the aggregates for the whole scope, or per organisation (key ``org``)."""
+    """One query: the aggregates for the whole scope, or per organisation (key ``org``).
+
+    For the whole scope with ``own`` (``Scope.own_organisation_id``), the same query also gives
+    each aggregate over just the records ``own`` holds (``org_field``), as a second row keyed
+    ``own``: what the calculation counts with the organisation filter set to ``own``, since
+    each calculation filters an organisation by the field it groups by."""
     qs = qs.order_by()
     if by_organisation:
         return list(qs.values(org=F(org_field)).annotate(**aggregates))
-    return [{"org": TOTAL, **qs.aggregate(**aggregates)}]
+    if own is None:
+        return [{"org": TOTAL, **qs.aggregate(**aggregates)}]
+    held = Q(**{org_field: own})
+    row = qs.aggregate(
+        **aggregates,
+        **{f"own__{name}": _narrowed(aggregate, held) for name, aggregate in aggregates.items()},
+    )
+    return [
+        {"org": TOTAL, **{name: row[name] for name in aggregates}},
+        {"org": own, **{name: row[f"own__{name}"] for name in aggregates}},
+    ]
 
 
 def _count_figures(rows: list[dict[str, Any]]) -> Figures:
@@ -251,6 +293,7 @@ register(
                 _cases_engaged(scope),
                 "organisation_id",
                 by_org,
+                own=scope.own_organisation_id,
                 n=Count("person_id", distinct=True),
             )
         ),
@@ -297,7 +340,13 @@ register(
         key="referrals_received",
         label="Referrals received in the period",
         figures=lambda scope, params, by_org: _count_figures(
-            _grouped(_referrals(scope), "to_organisation_id", by_org, n=Count("id"))
+            _grouped(
+                _referrals(scope),
+                "to_organisation_id",
+                by_org,
+                own=scope.own_organisation_id,
+                n=Count("id"),
+            )
         ),
         people=lambda scope, params: _people(_referrals(scope), "to_organisation_id"),
     )
@@ -322,7 +371,13 @@ register(
         key="triages_completed",
         label="Triages completed in the period",
         figures=lambda scope, params, by_org: _count_figures(
-            _grouped(_triages(scope), "organisation_id", by_org, n=Count("id"))
+            _grouped(
+                _triages(scope),
+                "organisation_id",
+                by_org,
+                own=scope.own_organisation_id,
+                n=Count("id"),
+            )
         ),
         people=lambda scope, params: _people(_triages(scope), "organisation_id"),
     )
@@ -357,6 +412,7 @@ register(
                 _outcomes(scope, _kinds(params, TRAINING_KINDS)),
                 "case__organisation_id",
                 by_org,
+                own=scope.own_organisation_id,
                 n=Count("id"),
             )
         ),
@@ -389,6 +445,7 @@ register(
                 _referrals_due(scope),
                 "to_organisation_id",
                 by_org,
+                own=scope.own_organisation_id,
                 n=Count("id", filter=_ANSWERED_ON_TIME),
                 d=Count("id"),
             )
@@ -453,21 +510,29 @@ def _plan_verdict(
 def _plan_figures(scope: Scope, params: Mapping[str, Any], by_org: bool) -> Figures:
     """One query: cases grouped by lead organisation, opening day and the days of their first
     goal and action (a few thousand groups at most a year); the working-day deadline of each
-    opening day is worked out here, from the bank holiday calendar."""
+    opening day is worked out here, from the bank holiday calendar. The groups carry their
+    organisation, so ``Scope.own_organisation_id``'s part is tallied from the same rows."""
     deadlines = _Deadlines(int(params.get("working_days", 10)))
     rows = (
         _plan_cases(scope)
         .values_list("organisation_id", "opened_on", "goal_day", "action_day")
         .annotate(n=Count("id"))
     )
+    own = None if by_org else scope.own_organisation_id
     tallies: dict[uuid.UUID | None, list[int]] = {} if by_org else {TOTAL: [0, 0]}
+    if own is not None:
+        tallies[own] = [0, 0]
     for org_id, opened, goal_day, action_day, n in rows:
         verdict = _plan_verdict(deadlines, scope.today, opened, goal_day, action_day)
         if verdict is None:
             continue
-        tally = tallies.setdefault(org_id if by_org else TOTAL, [0, 0])
-        tally[0] += n if verdict else 0
-        tally[1] += n
+        keys = [org_id] if by_org else [TOTAL]
+        if own is not None and org_id == own:
+            keys.append(own)
+        for key in keys:
+            tally = tallies.setdefault(key, [0, 0])
+            tally[0] += n if verdict else 0
+            tally[1] += n
     return {key: Figure(Decimal(n), Decimal(d)) for key, (n, d) in tallies.items()}
 
 
@@ -516,6 +581,7 @@ register(
                 _caseload_cases(scope),
                 "organisation_id",
                 by_org,
+                own=scope.own_organisation_id,
                 n=Count("id"),
                 d=Count("key_worker_id", distinct=True),
             )
@@ -549,6 +615,7 @@ register(
                 _actions_due(scope),
                 "owner_organisation_id",
                 by_org,
+                own=scope.own_organisation_id,
                 n=Count("id", filter=_DONE_ON_TIME),
                 d=Count("id"),
             )
@@ -575,6 +642,7 @@ register(
                 _outcomes(scope, _JOB_START),
                 "case__organisation_id",
                 by_org,
+                own=scope.own_organisation_id,
                 n=Count("person_id", distinct=True),
             )
         ),
@@ -589,7 +657,11 @@ def _into_work_share(scope: Scope, params: Mapping[str, Any], by_org: bool) -> F
     it. Two grouped queries (people engaged; people into work), not a per-case subquery."""
     engaged = _count_figures(
         _grouped(
-            _cases_engaged(scope), "organisation_id", by_org, n=Count("person_id", distinct=True)
+            _cases_engaged(scope),
+            "organisation_id",
+            by_org,
+            own=scope.own_organisation_id,
+            n=Count("person_id", distinct=True),
         )
     )
     started = _count_figures(
@@ -597,6 +669,7 @@ def _into_work_share(scope: Scope, params: Mapping[str, Any], by_org: bool) -> F
             _outcomes(scope, _JOB_START).filter(_active_in_period(scope, "case__")),
             "case__organisation_id",
             by_org,
+            own=scope.own_organisation_id,
             n=Count("person_id", distinct=True),
         )
     )
@@ -637,6 +710,7 @@ def _sustained_figures(scope: Scope, params: Mapping[str, Any], by_org: bool) ->
             _job_starts_reaching(scope, weeks),
             "case__organisation_id",
             by_org,
+            own=scope.own_organisation_id,
             n=Count("id", filter=Q(_sustained(weeks))),
             d=Count("id"),
         )
@@ -660,13 +734,21 @@ register(
 )
 
 
+@dataclass(frozen=True)
+class _Progress:
+    improved: bool
+    case_id: uuid.UUID  # the case that places the person with their lead organisation
+    organisations: frozenset[uuid.UUID]  # every organisation with a case of theirs engaged
+
+
 def _complex_progress(
     scope: Scope, params: Mapping[str, Any]
-) -> dict[tuple[uuid.UUID, uuid.UUID], tuple[bool, uuid.UUID]]:
+) -> dict[tuple[uuid.UUID, uuid.UUID], _Progress]:
     """For each (person, lead organisation) engaged in the period whose first assessment had at
     least ``min_issues`` complex issues and who has a later assessment by the end of the
     period: did they improve (a higher score) in at least ``min_improved`` areas? With the
-    case that places them with that organisation.
+    case that places them with that organisation, and every organisation engaging them (the
+    person counts in each one's own figure, as with the organisation filter).
 
     Two grouped queries: the complex people's first and latest assessments, then the scores
     of just those assessments."""
@@ -706,14 +788,17 @@ def _complex_progress(
             first.setdefault(person_id, {})[area_id] = (score, complex_issue)
         if on == end:
             last.setdefault(person_id, {})[area_id] = score
-    result: dict[tuple[uuid.UUID, uuid.UUID], tuple[bool, uuid.UUID]] = {}
-    holders = {
-        person_id: (org_id, case_id)
-        for person_id, org_id, case_id in _cases_engaged(scope)
+    result: dict[tuple[uuid.UUID, uuid.UUID], _Progress] = {}
+    holders: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = {}
+    engaging: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for person_id, org_id, case_id in (
+        _cases_engaged(scope)
         .filter(person_id__in=list(first))
         .order_by("person_id", "-opened_on")
         .values_list("person_id", "organisation_id", "id")
-    }
+    ):
+        holders[person_id] = (org_id, case_id)  # the last, the earliest opened, is kept
+        engaging.setdefault(person_id, set()).add(org_id)
     for person_id, baseline in first.items():
         if sum(1 for _, is_complex in baseline.values() if is_complex) < min_issues:
             continue
@@ -724,7 +809,11 @@ def _complex_progress(
             if score is not None and (latest.get(area_id) or 0) > score
         )
         org_id, case_id = holders[person_id]
-        result[(person_id, org_id)] = (improved >= min_improved, case_id)
+        result[(person_id, org_id)] = _Progress(
+            improved=improved >= min_improved,
+            case_id=case_id,
+            organisations=frozenset(engaging[person_id]),
+        )
     return result
 
 
@@ -735,20 +824,30 @@ def _max_date(field_name: str) -> Any:
 
 
 def _complex_figures(scope: Scope, params: Mapping[str, Any], by_org: bool) -> Figures:
+    """Tallied from ``_complex_progress``: by lead organisation, or for the whole scope (and
+    ``Scope.own_organisation_id``'s part: the people it engages)."""
+    own = None if by_org else scope.own_organisation_id
     figures: dict[uuid.UUID | None, list[int]] = {}
-    for (_, org), (improved, _case) in _complex_progress(scope, params).items():
-        key = org if by_org else TOTAL
-        tally = figures.setdefault(key, [0, 0])
-        tally[0] += int(improved)
-        tally[1] += 1
-    if not by_org and TOTAL not in figures:
+    if not by_org:
         figures[TOTAL] = [0, 0]
+    if own is not None:
+        figures[own] = [0, 0]
+    for (_, org), progress in _complex_progress(scope, params).items():
+        keys: list[uuid.UUID | None] = [org] if by_org else [TOTAL]
+        if own is not None and own in progress.organisations:
+            keys.append(own)
+        for key in keys:
+            tally = figures.setdefault(key, [0, 0])
+            tally[0] += int(progress.improved)
+            tally[1] += 1
     return {key: Figure(Decimal(n), Decimal(d)) for key, (n, d) in figures.items()}
 
 
 def _complex_people(scope: Scope, params: Mapping[str, Any]) -> Records:
     improved = [
-        case_id for improved, case_id in _complex_progress(scope, params).values() if improved
+        progress.case_id
+        for progress in _complex_progress(scope, params).values()
+        if progress.improved
     ]
     return Records(CaseRecord.objects.filter(pk__in=improved))
 
@@ -766,18 +865,31 @@ register(
 _MONEY: Any = DecimalField(max_digits=14, decimal_places=2)
 
 
+#: The organisation holding an outcome behind a sum of pounds (the one that recorded it), as
+#: the drill-down and the small-number check see it.
+_MONEY_HOLDER = "organisation_id"
+
+
 def _money_figures(kind: str, amount: Any) -> Callable[[Scope, Mapping[str, Any], bool], Figures]:
+    """The sum of ``amount`` over the outcomes of ``kind`` (by their case's organisation), with
+    the people behind it (``Figure.people``) counted in the same query: by organisation,
+    everyone behind each organisation's sum; for the whole scope with
+    ``Scope.own_organisation_id``, those with an outcome held by another organisation."""
+
     def figures(scope: Scope, params: Mapping[str, Any], by_org: bool) -> Figures:
-        return _count_figures(
-            _grouped(
-                _outcomes(scope, (kind,)),
-                "case__organisation_id",
-                by_org,
-                n=Coalesce(
-                    Sum(amount, output_field=_MONEY), Value(Decimal(0)), output_field=_MONEY
-                ),
-            )
+        total = Coalesce(Sum(amount, output_field=_MONEY), Value(Decimal(0)), output_field=_MONEY)
+        own = scope.own_organisation_id
+        people: dict[str, Any] = {}
+        if by_org:
+            people["p"] = Count("person_id", distinct=True)
+        elif own is not None:
+            people["p"] = Count("person_id", distinct=True, filter=~Q(**{_MONEY_HOLDER: own}))
+        rows = _grouped(
+            _outcomes(scope, (kind,)), "case__organisation_id", by_org, n=total, **people
         )
+        return {
+            row["org"]: Figure(_dec(row["n"]), None, row["p"] if people else None) for row in rows
+        }
 
     return figures
 
@@ -794,9 +906,7 @@ register(
                 output_field=_MONEY,
             ),
         ),
-        people=lambda scope, params: _people(
-            _outcomes(scope, ("debt_reduced",)), "organisation_id"
-        ),
+        people=lambda scope, params: _people(_outcomes(scope, ("debt_reduced",)), _MONEY_HOLDER),
         category=MONEY_DEBT,
     )
 )
@@ -806,9 +916,7 @@ register(
         key="income_gained",
         label="Pounds a year of income gained in the period",
         figures=_money_figures("income_gained", F("income_gained_per_year")),
-        people=lambda scope, params: _people(
-            _outcomes(scope, ("income_gained",)), "organisation_id"
-        ),
+        people=lambda scope, params: _people(_outcomes(scope, ("income_gained",)), _MONEY_HOLDER),
         category=MONEY_DEBT,
     )
 )

@@ -5,6 +5,7 @@ contribution, and query counts that do not grow with the data."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -390,3 +391,78 @@ def test_query_count_does_not_grow_with_the_data(partnership: Partnership) -> No
     assert results(partnership.analyst)["people-engaged"].value == 24
     assert after == before
     assert before <= 2 * 2 * 15 + 2  # about one query a measure, each way
+
+
+# ----------------------------------------------------------------------------- the viewer's part
+
+
+def _scope_for(filters: MeasureFilters) -> measures.Scope:
+    from joinedup.performance.selectors.measures import _scope
+
+    return _scope(filters, TODAY)
+
+
+@pytest.mark.parametrize("narrowed", ["none", "team", "programme", "ward", "district"])
+@pytest.mark.parametrize("viewer", ["council", "cab"])
+def test_the_viewers_part_is_counted_in_the_same_query_as_the_figure(
+    partnership: Partnership, monkeypatch: pytest.MonkeyPatch, narrowed: str, viewer: str
+) -> None:
+    """Issue 7 (the measures page doubled in cost): the small-number check needs the viewer's
+    own organisation's part of each figure. It is now counted beside the figure, in the same
+    query, and must equal what the calculation counts with the organisation filter set to the
+    viewer's organisation (what the check used to count with a second query), for every
+    calculation and filter; a sum of pounds also counts the people behind it held elsewhere."""
+    monkeypatch.setattr(measures, "MOST_OUTSIDE", 1)  # the district: each measure places people
+    district = Area.objects.create(code="E08000001", name="Northvale", level=Area.Level.DISTRICT)
+    ward = Area.objects.create(
+        code="E05000001", name="Riverside", level=Area.Level.WARD, parent=district
+    )
+    for code in ("E01000001", "E01000002"):
+        Area.objects.create(code=code, name=code, level=Area.Level.LSOA, parent=ward)
+    area = {"ward": ward, "district": district}.get(narrowed)
+    filters = MeasureFilters(
+        date_from=YEAR_2025.date_from,
+        date_to=YEAR_2025.date_to,
+        team_id=partnership.team.pk if narrowed == "team" else None,
+        programme_id=partnership.other_programme.pk if narrowed == "programme" else None,
+        area_id=area.pk if area is not None else None,
+    )
+    own = getattr(partnership, viewer).pk
+    scope = _scope_for(filters)
+    checked = 0
+    for definition in MeasureDefinition.objects.filter(active=True):
+        calculation = CALCULATIONS[definition.calculation]
+        parameters = definition.parameters or {}
+        with CaptureQueriesContext(connection) as alone:
+            plain = calculation.figures(scope, parameters, False)
+        with CaptureQueriesContext(connection) as beside:
+            both = calculation.figures(
+                replace(scope, own_organisation_id=own), parameters, False
+            )
+        assert len(beside) == len(alone), definition.code  # no query of its own
+        total = both[measures.TOTAL]
+        assert (total.numerator, total.denominator) == (
+            plain[measures.TOTAL].numerator,
+            plain[measures.TOTAL].denominator,
+        ), definition.code
+        if calculation.category == "money_debt":
+            records = calculation.people(scope, parameters)
+            elsewhere = (
+                records.queryset.exclude(organisation_id=own)
+                .values("person_id")
+                .distinct()
+                .count()
+            )
+            assert total.people == elsewhere, definition.code
+            checked += elsewhere
+            continue
+        part = calculation.figures(
+            replace(scope, organisation_id=own), parameters, False
+        )[measures.TOTAL]
+        assert (both[own].numerator, both[own].denominator or 0) == (
+            part.numerator,
+            part.denominator or 0,
+        ), definition.code
+        checked += int(part.numerator)
+    if narrowed == "none":
+        assert checked > 0  # the partnership has something of each viewer's to count

@@ -22,7 +22,13 @@ organisation neither holds nor has a basis to see. So, for a viewer (``docs/oba-
 - **A sum of pounds** has no count of people beside it, so its group is the people behind the
   outcomes it adds up that are held by another organisation, counted in the database.
 
-The drill-down (``people_counts_shown``) follows the same rule for its counts of people.
+The check costs no query of its own: each calculation works out the viewer's organisation's
+part of a figure in the same query as the figure (``Scope.own_organisation_id``: conditional
+aggregates beside the total), and a sum of pounds counts its people held elsewhere there too.
+
+The drill-down (``people_counts_shown``) follows the same rule for its counts of people. The
+staff dashboard (``selectors.dashboard.shared_dashboard``) applies it to each partner's
+contribution (``hidden_contribution``).
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from typing import TYPE_CHECKING
 
 from joinedup.sharing.policy import works_with_people
 
-from ..measures import CALCULATIONS, TOTAL, Calculation, Scope, is_money_calculation
+from ..measures import CALCULATIONS, TOTAL, Calculation, Figure, Scope, is_money_calculation
 from ..models import DisclosureControl, MeasureDefinition
 from .measures import (
     MeasureFilters,
@@ -108,6 +114,21 @@ def _outside_counts(
     return counts
 
 
+def hidden_contribution(
+    *, definition: MeasureDefinition, figure: Figure | None, threshold: int
+) -> bool:
+    """Whether another organisation's contribution (``figure``, counted by organisation: all of
+    it outside the viewer's organisation's work) must be hidden from the viewer: any count
+    behind it (for a percentage also the denominator and the people not counted; for a sum of
+    pounds the people behind it) from 1 to ``threshold - 1``."""
+    if figure is None:
+        return False
+    if is_money_calculation(definition.calculation):
+        return figure.people is not None and _small(figure.people, threshold)
+    result = _result(definition, figure)
+    return any(_small(count, threshold) for count in _outside_counts(definition, result, None))
+
+
 def _people_held_elsewhere(
     calculation: Calculation,
     scope: Scope,
@@ -158,33 +179,43 @@ def shown_measure_results(
     filters: MeasureFilters,
     today: date | None = None,
     codes: set[str] | None = None,
+    threshold: int | None = None,
 ) -> list[ShownResult]:
     """Every active measure (or those in ``codes``) for the filters, in page order, each marked
     hidden when it would show a small group outside the viewer's organisation's work (see the
-    module's docstring). One grouped query a measure, and one more for the viewer's own figure
-    unless the filters already choose an organisation."""
-    threshold = DisclosureControl.current().threshold
+    module's docstring), against ``threshold`` (by default the partnership's).
+
+    One grouped query a measure (two for people engaged who moved into work), as for the
+    figures alone: the viewer's own organisation's part of each figure, and for a sum of pounds
+    the people held elsewhere, are counted in the same query (``Scope.own_organisation_id``).
+    With another partner chosen the viewer's part is nothing (no record is held by both), so
+    every count is outside. Only a viewer without an organisation costs one more count for
+    each sum of pounds."""
+    if threshold is None:
+        threshold = DisclosureControl.current().threshold
     scope = _scope(filters, today)
-    own_scope = _own_scope(actor, filters, scope)
+    # The viewer's own organisation chosen: all its own work, every figure exact.
+    exact = actor.organisation_id is not None and filters.organisation_id == actor.organisation_id
+    own_id = None if exact else actor.organisation_id
+    counted = dataclasses.replace(scope, own_organisation_id=own_id)
     shown = []
     for definition in active_definitions():
         if codes is not None and definition.code not in codes:
             continue
         calculation = CALCULATIONS[definition.calculation]
-        parameters = definition.parameters or {}
-        total = _result(definition, calculation.figures(scope, parameters, False).get(TOTAL))
-        if own_scope is scope:
-            hidden = False  # the viewer's own organisation chosen: all its own work
+        figures = calculation.figures(counted, definition.parameters or {}, False)
+        figure = figures.get(TOTAL)
+        total = _result(definition, figure)
+        if exact:
+            hidden = False
         elif is_money_calculation(definition.calculation):
-            elsewhere = _people_held_elsewhere(
-                calculation, scope, definition, actor.organisation_id if own_scope else None
-            )
+            if figure is not None and figure.people is not None:
+                elsewhere = figure.people
+            else:
+                elsewhere = _people_held_elsewhere(calculation, scope, definition, own_id)
             hidden = _small(elsewhere, threshold)
         else:
-            own = None
-            if own_scope is not None:
-                figure = calculation.figures(own_scope, parameters, False).get(TOTAL)
-                own = _result(definition, figure)
+            own = _result(definition, figures.get(own_id)) if own_id is not None else None
             outside = _outside_counts(definition, total, own)
             hidden = any(_small(count, threshold) for count in outside)
         shown.append(ShownResult(result=total, hidden=hidden))
@@ -195,15 +226,16 @@ def shown_measures_by_question(
     *, actor: Actor, filters: MeasureFilters, today: date | None = None
 ) -> ShownMeasures:
     """The measures page: ``shown_measure_results`` under the three questions."""
+    threshold = DisclosureControl.current().threshold
     groups = {
         code: ShownQuestionGroup(code=code, question=str(label))
         for code, label in MeasureDefinition.Question.choices
     }
-    for result in shown_measure_results(actor=actor, filters=filters, today=today):
+    for result in shown_measure_results(
+        actor=actor, filters=filters, today=today, threshold=threshold
+    ):
         groups[result.definition.question].results.append(result)
-    return ShownMeasures(
-        groups=list(groups.values()), threshold=DisclosureControl.current().threshold
-    )
+    return ShownMeasures(groups=list(groups.values()), threshold=threshold)
 
 
 @dataclass(frozen=True)
