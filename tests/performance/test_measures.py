@@ -436,9 +436,7 @@ def test_the_viewers_part_is_counted_in_the_same_query_as_the_figure(
         with CaptureQueriesContext(connection) as alone:
             plain = calculation.figures(scope, parameters, False)
         with CaptureQueriesContext(connection) as beside:
-            both = calculation.figures(
-                replace(scope, own_organisation_id=own), parameters, False
-            )
+            both = calculation.figures(replace(scope, own_organisation_id=own), parameters, False)
         assert len(beside) == len(alone), definition.code  # no query of its own
         total = both[measures.TOTAL]
         assert (total.numerator, total.denominator) == (
@@ -448,17 +446,14 @@ def test_the_viewers_part_is_counted_in_the_same_query_as_the_figure(
         if calculation.category == "money_debt":
             records = calculation.people(scope, parameters)
             elsewhere = (
-                records.queryset.exclude(organisation_id=own)
-                .values("person_id")
-                .distinct()
-                .count()
+                records.queryset.exclude(organisation_id=own).values("person_id").distinct().count()
             )
             assert total.people == elsewhere, definition.code
             checked += elsewhere
             continue
-        part = calculation.figures(
-            replace(scope, organisation_id=own), parameters, False
-        )[measures.TOTAL]
+        part = calculation.figures(replace(scope, organisation_id=own), parameters, False)[
+            measures.TOTAL
+        ]
         assert (both[own].numerator, both[own].denominator or 0) == (
             part.numerator,
             part.denominator or 0,
