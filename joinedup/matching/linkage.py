@@ -208,11 +208,12 @@ def settings(*, link_type: str = "dedupe_only") -> Any:
                     label_for_charts="Same nickname group"
                 ),
                 cll.JaroWinklerLevel("first_name", 0.92),
-                cll.CustomLevel(
-                    "(length(first_name_l) = 1 or length(first_name_r) = 1) "
-                    "and substr(first_name_l, 1, 1) = substr(first_name_r, 1, 1)",
-                    "One is the other's initial",
-                ),
+                # "b" for William (Bill), "l" for Charlotte (Lottie): the initial of the name
+                # or of one of its nicknames.
+                cll.And(
+                    cll.CustomLevel("length(first_name_l) = 1 or length(first_name_r) = 1"),
+                    cll.ArrayIntersectLevel("first_name_initials", 1),
+                ).configure(label_for_charts="One is the other's initial"),
                 cll.JaroWinklerLevel("first_name", 0.80),
                 cll.ElseLevel(),
             ],
@@ -275,6 +276,16 @@ def settings(*, link_type: str = "dedupe_only") -> Any:
                         cll.ExactMatchLevel("postcode"),
                     ),
                 ).configure(label_for_charts="Same home"),
+                # A police or other system that keeps only the first line of the address
+                # ("60 baker avenue" for "60 baker avenue burkeworth").
+                cll.CustomLevel(
+                    "address_number_l = address_number_r and ("
+                    "(length(address_l) >= 6 and "
+                    "substr(address_r, 1, length(address_l) + 1) = concat(address_l, ' ')) or "
+                    "(length(address_r) >= 6 and "
+                    "substr(address_l, 1, length(address_r) + 1) = concat(address_r, ' ')))",
+                    "One address is the other's first line",
+                ),
                 cll.And(
                     cll.ExactMatchLevel("address_number"),
                     cll.JaroWinklerLevel("address", 0.85),
@@ -413,6 +424,8 @@ def _model_frame(clean: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"Cleaned records lack the columns {', '.join(missing)}.")
     frame = clean.loc[:, list(MODEL_COLUMNS)].copy()
+    from joinedup.people.names import nickname_variants
+
     from .cleaning import nickname_alias, nickname_groups
 
     # A mistyped rare name takes the nickname group of the commoner name it was meant for.
@@ -438,6 +451,13 @@ def _model_frame(clean: pd.DataFrame) -> pd.DataFrame:
             own = sorted({*own, *(nickname_groups(meant[name]) or [meant[name]])})
         groups[name] = own
     frame["first_name_groups"] = [groups.get(name, [""]) for name in frame["first_name"]]
+    # The initials of the first name and of every name in its nickname groups (and the
+    # groups of the name a mistyped one was meant for), for comparing with an initial.
+    initials = {}
+    for name in groups:
+        names = {name, *nickname_variants(name), *nickname_variants(meant.get(name, ""))}
+        initials[name] = sorted({other[0] for other in names if other})
+    frame["first_name_initials"] = [initials.get(name, [""]) for name in frame["first_name"]]
     return frame
 
 
@@ -775,8 +795,8 @@ def household_moves(
         )
 
     # m: confident first-pass links between different homes that have the evidence.
-    home_weights = _level_weights(linker, "home")
-    different = home_weights[2:]  # the same postcode, sector, district, elsewhere
+    apart_levels = _homes_apart(linker)
+    different = [weight for weight, _ in apart_levels]
     confident = pairs.loc[pairs["match_weight"] >= thresholds.upper + CONFIDENT]
     apart = np.zeros(len(confident), dtype=bool)
     for weight in different:
@@ -803,7 +823,7 @@ def household_moves(
     sizes = touches.groupby("cluster").size().to_numpy(dtype=float)
     records = float(len(frame))
     u = float((sizes * (sizes - 1) / 2).sum()) / max(records * (records - 1) / 2, 1.0)
-    m = _m_of_levels(linker, "home", range(2, 2 + len(different))) * share
+    m = sum(chance for _, chance in apart_levels) * share
     if u <= 0 or m <= 0:
         return empty
     moved_weight = float(np.log2(m / u))
@@ -873,16 +893,23 @@ def _with_moves(pairs: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
     return both.reset_index(drop=True)
 
 
-def _m_of_levels(linker: Any, name: str, levels: range) -> float:
-    """The model's chance that one person's two records are at one of ``levels`` (indexed
-    among the non-null levels) of comparison ``name``."""
+#: The levels of the home comparison that say two records are at different homes.
+HOMES_APART = ("Same postcode", "Same sector", "Same district")
+
+
+def _homes_apart(linker: Any) -> list[tuple[float, float]]:
+    """The match weight and the chance for one person's two records (m) of each level of the
+    home comparison that says they are at different homes: another address in the same
+    postcode, sector or district, or elsewhere."""
     for comparison in linker._settings_obj.comparisons:
-        if comparison.output_column_name == name:
-            found = [level for level in comparison.comparison_levels if not level.is_null_level]
-            return float(
-                sum(float(found[i].m_probability or 0.0) for i in levels if i < len(found))
-            )
-    return 0.0
+        if comparison.output_column_name == "home":
+            return [
+                (float(level._log2_bayes_factor), float(level.m_probability or 0.0))
+                for level in comparison.comparison_levels
+                if not level.is_null_level
+                and (level._is_else_level or level.label_for_charts in HOMES_APART)
+            ]
+    return []
 
 
 def link_incremental(

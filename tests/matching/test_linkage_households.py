@@ -338,3 +338,77 @@ class TestMistypedFirstNames:
         assert typo["first_name"] == "tomy"
         assert "thomas" in typo["first_name_groups"]
         assert typo["first_name_alias"] == "thomas"
+
+
+def level_of(comparison: str, left: dict[str, Any], right: dict[str, Any]) -> str:
+    """The label of the first level of ``comparison`` whose condition two records meet, as
+    DuckDB works it out from the model's own SQL."""
+    import duckdb
+
+    found = next(
+        c.get_comparison("duckdb")
+        for c in linkage.settings().comparisons
+        if c.get_comparison("duckdb").output_column_name == comparison
+    )
+    columns = {
+        **{f"{name}_l": value for name, value in left.items()},
+        **{f"{name}_r": value for name, value in right.items()},
+    }
+    connection = duckdb.connect()
+    select = ", ".join(f"${name} AS {name}" for name in columns)
+    for level in found.comparison_levels:
+        if level.sql_condition == "ELSE":
+            return str(level.label_for_charts)
+        sql = f"SELECT ({level.sql_condition}) FROM (SELECT {select})"  # noqa: S608 (the model's own SQL)
+        if connection.execute(sql, columns).fetchone()[0]:
+            return str(level.label_for_charts)
+    raise AssertionError("no level")
+
+
+def home(address: str | None, number: str | None, postcode: str | None = None) -> dict[str, Any]:
+    return {
+        "uprn": None,
+        "address": address,
+        "address_number": number,
+        "postcode": postcode,
+        "postcode_sector": None,
+        "postcode_district": None,
+    }
+
+
+def first_name(name: str, initials: list[str]) -> dict[str, Any]:
+    return {"first_name": name, "first_name_groups": [name], "first_name_initials": initials}
+
+
+class TestComparisons:
+    def test_an_address_that_is_the_other_s_first_line_is_its_own_level(self) -> None:
+        police = home("60 baker avenue", "60")
+        council = home("60 baker avenue burkeworth", "60", "NV4 2PL")
+        label = "One address is the other's first line"
+        assert level_of("home", police, council) == label
+        assert level_of("home", council, police) == label
+        # Another house in the street, or a street merely starting alike, is not.
+        assert level_of("home", home("6 baker avenue", "6"), council) != label
+        assert level_of("home", home("60 bak", "60"), home("60 bakewell road", "60")) != label
+
+    def test_an_initial_agrees_with_a_nickname_s_initial(self) -> None:
+        """ "b" for William (Bill); "w" too; not "m"."""
+        william = first_name("william", ["b", "l", "w"])
+        label = "One is the other's initial"
+        assert level_of("first_name", first_name("b", ["b"]), william) == label
+        assert level_of("first_name", william, first_name("w", ["w"])) == label
+        assert level_of("first_name", first_name("m", ["m"]), william) != label
+
+    def test_the_model_frame_gives_each_name_its_nicknames_initials(self) -> None:
+        raw = pd.DataFrame(
+            {
+                "unique_id": ["a", "b", "c"],
+                "source": "police",
+                "first_name": ["William", "B", None],
+                "surname": "Hale",
+            }
+        )
+        frame = linkage._model_frame(clean_frame(raw)).set_index("unique_id")
+        assert {"b", "l", "w"} <= set(frame.loc["a", "first_name_initials"])
+        assert list(frame.loc["b", "first_name_initials"]) == ["b"]
+        assert list(frame.loc["c", "first_name_initials"]) == [""]
