@@ -25,6 +25,7 @@ from joinedup.accounts.models import Organisation, User
 from joinedup.accounts.roles import Role
 from joinedup.cases.models import Case, Programme
 from joinedup.core.actor import Actor
+from joinedup.outcomes.models import Outcome
 from joinedup.performance import disclosure
 from joinedup.performance.models import (
     Area,
@@ -148,6 +149,17 @@ def _cells(html: str, testid: str) -> list[str]:
 
 # ----------------------------------------------------------------------------- the staff dashboard
 
+HIDDEN = "Fewer than 5 people: hidden to protect privacy"
+
+
+def _as_seen(text: str, *counts: int, own: bool = False) -> str:
+    """A figure as a member of staff sees it on the dashboard, by the measures page's rule
+    (worked out here by hand): exact for their own organisation; otherwise hidden when any
+    count behind it outside their organisation's work is from 1 to 4."""
+    if not own and any(0 < count < 5 for count in counts):
+        return HIDDEN
+    return text
+
 
 def test_dashboard_figures_match_a_count_by_hand(
     partnership: list[Made], council_worker: User
@@ -161,22 +173,113 @@ def test_dashboard_figures_match_a_count_by_hand(
     assert page.status_code == 200
     html = page.content.decode()
     names = sorted(by_hand)  # partners are shown in name order
+    own = council_worker.organisation.name
+    mine = by_hand[own]
     engaged_row = _cells(html, "measure-people-engaged")
-    assert engaged_row[0] == f"{engaged:,}"
-    assert engaged_row[1:4] == [str(by_hand[n]["engaged"]) for n in names]
-    into_work_row = _cells(html, "measure-people-into-work")
-    assert into_work_row[0] == str(into_work)
-    assert into_work_row[1:4] == [str(by_hand[n]["into_work"]) for n in names]
-    share = _cells(html, "measure-people-into-work-percent")
-    assert share[0] == f"{100 * into_work / engaged:.1f}%"
-    assert share[1:4] == [
-        f"{100 * by_hand[n]['into_work'] / by_hand[n]['engaged']:.1f}%" for n in names
+    assert engaged_row[0] == _as_seen(f"{engaged:,}", engaged - mine["engaged"])
+    assert engaged_row[1:4] == [
+        _as_seen(str(by_hand[n]["engaged"]), by_hand[n]["engaged"], own=n == own) for n in names
     ]
+    into_work_row = _cells(html, "measure-people-into-work")
+    assert into_work_row[0] == _as_seen(str(into_work), into_work - mine["into_work"])
+    assert into_work_row[1:4] == [
+        _as_seen(str(by_hand[n]["into_work"]), by_hand[n]["into_work"], own=n == own) for n in names
+    ]
+    share = _cells(html, "measure-people-into-work-percent")
+    outside = (into_work - mine["into_work"], engaged - mine["engaged"])
+    assert share[0] == _as_seen(
+        f"{100 * into_work / engaged:.1f}%", *outside, outside[1] - outside[0]
+    )
+    assert share[1:4] == [
+        _as_seen(
+            f"{100 * by_hand[n]['into_work'] / by_hand[n]['engaged']:.1f}%",
+            by_hand[n]["into_work"],
+            by_hand[n]["engaged"],
+            by_hand[n]["engaged"] - by_hand[n]["into_work"],
+            own=n == own,
+        )
+        for n in names
+    ]
+    # Citizens Advice engaged 3 people and got 1 into work: hidden from the council.
+    assert engaged_row[1 + names.index("Citizens Advice Northvale")] == HIDDEN
     # Each figure shows its definition's version and links to the history.
     assert "Version 1<span" in html
     assert DEFINITIONS in html
     # Nobody is named on the dashboard.
     assert "Resident" not in html and "Former" not in html
+
+
+def test_another_partners_small_contribution_is_hidden_and_your_own_exact(
+    partnership: list[Made],
+    council: Organisation,
+    cab: Organisation,
+    council_worker: User,
+    cab_adviser: User,
+) -> None:
+    """Issue 7: the staff dashboard showed each partner's contribution exactly to all staff, so
+    the council saw that Citizens Advice got one person into work. The measures page's rule
+    now applies: another partner's figure about fewer than 5 people is hidden, with the
+    reason; the viewer's own organisation's figures are exact, however small."""
+    made = case(person(cab, "Debt Client"), cab, cab_adviser, timezone.localdate() - timedelta(90))
+    outcome(
+        made,
+        "debt_reduced",
+        timezone.localdate() - timedelta(days=10),
+        debt_before=Decimal("742.00"),
+        debt_after=Decimal(0),
+    )
+    DashboardItem.objects.create(
+        measure=MeasureDefinition.objects.get(code="debt-reduced"), order=9, public=False
+    )
+    names = sorted([council.name, cab.name, "Jobcentre Plus Northvale"])
+    column = 1 + names.index(cab.name)
+
+    html = client_for(council_worker).get(DASHBOARD).content.decode()
+    assert _cells(html, "measure-people-engaged")[column] == HIDDEN  # Citizens Advice's 4
+    assert _cells(html, "measure-people-into-work")[column] == HIDDEN  # its 1
+    assert _cells(html, "measure-people-into-work-percent")[column] == HIDDEN
+    assert _cells(html, "measure-debt-reduced")[column] == HIDDEN  # one person's debt
+    assert "£742" not in html
+    assert 'data-testid="hidden-note"' in html
+    assert "fewer than 5 people (or records)" in html
+    # The council's own figures, and Jobcentre Plus's 12 and 7, are shown.
+    council_column = 1 + names.index(council.name)
+    assert _cells(html, "measure-people-engaged")[council_column] == "9"
+    assert _cells(html, "measure-people-engaged")[1 + names.index("Jobcentre Plus Northvale")] == (
+        "12"
+    )
+
+    # Citizens Advice's own adviser sees its own small figures exactly.
+    html = client_for(cab_adviser).get(DASHBOARD).content.decode()
+    assert _cells(html, "measure-people-engaged")[column] == "4"
+    assert _cells(html, "measure-people-into-work")[column] == "1"
+    assert _cells(html, "measure-people-into-work-percent")[column] == "25.0%"
+    assert _cells(html, "measure-debt-reduced")[column] == "£742"
+    assert _cells(html, "measure-people-engaged")[council_column] == "9"
+
+
+def test_the_partnership_figure_is_hidden_when_it_would_give_away_a_small_group(
+    partnership: list[Made], council: Organisation, jcp: Organisation, jcp_coach: User
+) -> None:
+    """As on the measures page: the partnership's figure beside the viewer's own organisation's
+    tells how many people are outside its work. For Jobcentre Plus, with 7 of the 14 people
+    into work, the 7 outside are not few: shown. With four of the council's job starts
+    withdrawn, 10 beside its own 7 would show 3 outside its work: hidden."""
+    html = client_for(jcp_coach).get(DASHBOARD).content.decode()
+    assert _cells(html, "measure-people-into-work")[0] == "14"
+    withdrawn = Outcome.objects.filter(
+        kind="job_start",
+        case__organisation=council,
+        achieved_on__gte=timezone.localdate() - timedelta(days=60),
+    ).order_by("person__family_name")[:4]
+    Outcome.objects.filter(pk__in=[o.pk for o in withdrawn]).delete()
+    html = client_for(jcp_coach).get(DASHBOARD).content.decode()
+    row = _cells(html, "measure-people-into-work")
+    assert row[0] == HIDDEN  # 10 in all, 7 of them Jobcentre Plus's: 3 outside
+    assert row[
+        1 + sorted([council.name, jcp.name, "Citizens Advice Northvale"]).index(jcp.name)
+    ] == ("7")
+    assert "10" not in row
 
 
 def test_dashboard_when_nothing_is_on_it(council_worker: User) -> None:
@@ -294,9 +397,15 @@ def test_all_partners_counts_each_person_once_and_matches_a_count_by_hand(
     engaged = [len(by_hand[n]["engaged"]) for n in names]
     everyone = len(by_hand["*"]["engaged"])
     assert (sum(engaged), everyone) == (28, 26)
-    # The staff dashboard's partnership figure counts each person once too.
+    # The staff dashboard's partnership figure counts each person once too. (Citizens
+    # Advice's 3 are hidden from the council; the 15 outside the council's work are not few.)
     staff = client_for(council_worker).get(DASHBOARD).content.decode()
-    assert _cells(staff, "measure-people-engaged")[:4] == [str(everyone), *map(str, engaged)]
+    own = names.index(council_worker.organisation.name)
+    assert everyone - engaged[own] == 15
+    assert _cells(staff, "measure-people-engaged")[:4] == [
+        str(everyone),
+        *(_as_seen(str(n), n, own=j == own) for j, n in enumerate(engaged)),
+    ]
 
     html = Client().get(PUBLIC).content.decode()
     expected = disclosure.publish_measure(

@@ -6,6 +6,13 @@ performance measures counted live from case data by ``selectors.measures``. Ther
 type in a total. Each figure carries its definition's version, with links to how it is counted
 and to the change history (``DefinitionVersion``).
 
+The staff dashboard follows the measures page's small-number rule
+(``selectors.measure_disclosure``, ``docs/oba-measures.md``): the viewer's own organisation's
+contribution is exact; another partner's contribution about fewer than the threshold of people
+(or records) is hidden, with the reason; the partnership's figure is shown as the measures page
+shows it to the same viewer, hidden when, beside the viewer's own, it would give away a small
+group outside the viewer's organisation's work.
+
 The public view applies disclosure control (``performance.disclosure``) to every count: each
 measure's breakdown by partner and its all-partners figure (each person counted once) are
 suppressed and rounded together, a percentage's complement (denominator minus numerator)
@@ -41,6 +48,7 @@ from ..models import (
     MeasureDefinition,
 )
 from .indicators import IndicatorSeries, indicator_series
+from .measure_disclosure import hidden_contribution, shown_measure_results
 from .measures import (
     MeasureFilters,
     MeasureResult,
@@ -190,18 +198,27 @@ def _indicator_figure(
 
 @dataclass(frozen=True)
 class Contribution:
+    """A partner's contribution to a measure. ``hidden``: about a group of fewer than the
+    threshold outside the viewer's organisation's work, so not shown; ``own``: the viewer's
+    own organisation's, always exact."""
+
     organisation: str
     result: MeasureResult
+    hidden: bool = False
+    own: bool = False
 
 
 @dataclass(frozen=True)
 class MeasureFigure:
-    """A measure for the whole partnership, and each partner's contribution."""
+    """A measure for the whole partnership, and each partner's contribution. ``hidden``: the
+    partnership's figure would give away a small group outside the viewer's organisation's
+    work (as on the measures page), so it is not shown."""
 
     item: DashboardItem
     definition: MeasureDefinition
     result: MeasureResult
     contributions: list[Contribution]
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,10 +228,19 @@ class Dashboard:
     indicators: list[IndicatorFigure] = field(default_factory=list)
     measures: list[MeasureFigure] = field(default_factory=list)
     organisations: list[str] = field(default_factory=list)
+    #: The small-number threshold the staff figures were checked against (0: not checked).
+    threshold: int = 0
 
     @property
     def empty(self) -> bool:
         return not self.indicators and not self.measures
+
+    @property
+    def any_hidden(self) -> bool:
+        return any(
+            figure.hidden or any(part.hidden for part in figure.contributions)
+            for figure in self.measures
+        )
 
 
 def _organisation_names(ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -228,27 +254,56 @@ def _by_code(results: list[MeasureResult]) -> dict[str, MeasureResult]:
 def shared_dashboard(
     *, actor: Actor, today: date | None = None, with_charts: bool = True
 ) -> Dashboard:
-    """The staff dashboard: every item, exact figures, each partner's contribution. Measures
-    are counted over the last 12 months to ``today``."""
+    """The staff dashboard: every item, each partner's contribution, with the measures page's
+    small-number rule for the viewer (the module's docstring): the viewer's own organisation's
+    figures exact, small groups outside its work hidden. Measures are counted over the last 12
+    months to ``today``."""
+    return _dashboard(actor=actor, today=today, with_charts=with_charts, checked=True)
+
+
+def _dashboard(*, actor: Actor, today: date | None, with_charts: bool, checked: bool) -> Dashboard:
+    """The dashboard's figures. ``checked``: for a member of staff, with the small-number rule
+    (``shared_dashboard``); otherwise every figure exact, for the public view to apply its own
+    disclosure control to (``public_dashboard``). Only the measures on the dashboard are
+    counted: one grouped query each for the partnership (the viewer's own part counted in the
+    same query) and one each for the partners."""
     today = today or timezone.localdate()
     filters = MeasureFilters(date_to=today)
     date_from, date_to = filters.period(today)
     items = dashboard_items(actor=actor)
-    dashboard = Dashboard(date_from=date_from, date_to=date_to)
-    measure_items = [item for item in items if item.measure is not None]
+    threshold = DisclosureControl.current().threshold if checked else 0
+    dashboard = Dashboard(date_from=date_from, date_to=date_to, threshold=threshold)
+    codes = {item.measure.code for item in items if item.measure is not None}
     totals: dict[str, MeasureResult] = {}
+    hidden_totals: set[str] = set()
     per_org: dict[uuid.UUID, dict[str, MeasureResult]] = {}
-    if measure_items:
-        totals = _by_code(measure_results(actor=actor, filters=filters, today=today))
+    if codes:
+        if checked:
+            for shown in shown_measure_results(
+                actor=actor, filters=filters, today=today, codes=codes, threshold=threshold
+            ):
+                totals[shown.code] = shown.result
+                if shown.hidden:
+                    hidden_totals.add(shown.code)
+        else:
+            totals = _by_code(
+                measure_results(actor=actor, filters=filters, today=today, codes=codes)
+            )
         per_org = {
             org: _by_code(results)
             for org, results in measure_results_by_organisation(
-                actor=actor, filters=filters, today=today
+                actor=actor, filters=filters, today=today, codes=codes
             ).items()
         }
     names = _organisation_names(list(per_org))
     order = sorted(per_org, key=lambda org: names.get(org, ""))
     dashboard.organisations.extend(names.get(org, "") for org in order)
+
+    def contribution(org: uuid.UUID, result: MeasureResult) -> Contribution:
+        own = checked and org == actor.organisation_id
+        hidden = checked and not own and hidden_contribution(result=result, threshold=threshold)
+        return Contribution(organisation=names.get(org, ""), result=result, hidden=hidden, own=own)
+
     for number, item in enumerate(items, start=1):
         if item.indicator is not None:
             dashboard.indicators.append(
@@ -262,10 +317,11 @@ def shared_dashboard(
                     definition=item.measure,
                     result=totals[code],
                     contributions=[
-                        Contribution(organisation=names.get(org, ""), result=per_org[org][code])
+                        contribution(org, per_org[org][code])
                         for org in order
                         if code in per_org[org]
                     ],
+                    hidden=code in hidden_totals,
                 )
             )
     return dashboard
@@ -493,7 +549,7 @@ def public_dashboard(*, actor: Actor, today: date | None = None) -> PublicDashbo
     behind them, one person's debt or income could show.
     """
     control = DisclosureControl.current()
-    staff = shared_dashboard(actor=actor, today=today, with_charts=False)
+    staff = _dashboard(actor=actor, today=today, with_charts=False, checked=False)
     public_ids = {item.pk for item in dashboard_items(actor=actor, public_only=True)}
     organisations = staff.organisations
     rows: list[PublicRow] = []

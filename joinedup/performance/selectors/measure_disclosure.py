@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 from joinedup.sharing.policy import works_with_people
 
-from ..measures import CALCULATIONS, TOTAL, Calculation, Figure, Scope, is_money_calculation
+from ..measures import CALCULATIONS, TOTAL, Calculation, Scope, is_money_calculation
 from ..models import DisclosureControl, MeasureDefinition
 from .measures import (
     MeasureFilters,
@@ -114,18 +114,16 @@ def _outside_counts(
     return counts
 
 
-def hidden_contribution(
-    *, definition: MeasureDefinition, figure: Figure | None, threshold: int
-) -> bool:
-    """Whether another organisation's contribution (``figure``, counted by organisation: all of
-    it outside the viewer's organisation's work) must be hidden from the viewer: any count
-    behind it (for a percentage also the denominator and the people not counted; for a sum of
-    pounds the people behind it) from 1 to ``threshold - 1``."""
-    if figure is None:
-        return False
+def hidden_contribution(*, result: MeasureResult, threshold: int) -> bool:
+    """Whether another organisation's contribution (``result``, from
+    ``measure_results_by_organisation``: all of it outside the viewer's organisation's work)
+    must be hidden from the viewer: a count behind it (the numerator; for a percentage also the
+    denominator and the people not counted; for a sum of pounds the people behind it, or, not
+    counted, the sum itself) from 1 to ``threshold - 1``."""
+    definition = result.definition
     if is_money_calculation(definition.calculation):
-        return figure.people is not None and _small(figure.people, threshold)
-    result = _result(definition, figure)
+        # A sum counted without its people cannot be checked: hidden unless it is nothing.
+        return result.numerator != 0 if result.people is None else _small(result.people, threshold)
     return any(_small(count, threshold) for count in _outside_counts(definition, result, None))
 
 
@@ -199,18 +197,15 @@ def shown_measure_results(
     own_id = None if exact else actor.organisation_id
     counted = dataclasses.replace(scope, own_organisation_id=own_id)
     shown = []
-    for definition in active_definitions():
-        if codes is not None and definition.code not in codes:
-            continue
+    for definition in active_definitions(codes):
         calculation = CALCULATIONS[definition.calculation]
         figures = calculation.figures(counted, definition.parameters or {}, False)
-        figure = figures.get(TOTAL)
-        total = _result(definition, figure)
+        total = _result(definition, figures.get(TOTAL))
         if exact:
             hidden = False
         elif is_money_calculation(definition.calculation):
-            if figure is not None and figure.people is not None:
-                elsewhere = figure.people
+            if total.people is not None:
+                elsewhere = total.people
             else:
                 elsewhere = _people_held_elsewhere(calculation, scope, definition, own_id)
             hidden = _small(elsewhere, threshold)

@@ -2,15 +2,20 @@
 period, computed live from case data by the calculations in ``performance.measures``; the
 definitions and their history for the "how we count" page; and the people behind a figure.
 
-Figures are aggregate counts (not personal data) and any member of staff may see them. The
-people behind a figure are personal data: they are listed only when the access policy gives
-the viewer a basis for the record behind the figure, and each person shown is audited; the
-others are counted but not named (rules 1-3, SEC-14)."""
+Figures are aggregate counts, not personal data, but the figures here are exact: a filter can
+narrow one to a group small enough to tell a member of staff about someone outside their own
+organisation's work. Pages show staff a figure only through ``selectors.measure_disclosure``
+(``shown_measure_results``), which hides such small groups; the exact figures here are for
+it, for the staff dashboard (which applies the same rule to each partner's contribution) and
+for the public view (which applies its own disclosure control). The people behind a figure
+are personal data: they are listed only when the access policy gives the viewer a basis for
+the record behind the figure, and each person shown is audited; the others are counted but
+not named (rules 1-3, SEC-14)."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -61,13 +66,15 @@ class MeasureFilters:
 @dataclass(frozen=True)
 class MeasureResult:
     """One measure's figure: ``value`` is the number to show (a count, a percentage, a ratio
-    or pounds), None when there is nothing to divide by."""
+    or pounds), None when there is nothing to divide by. ``people``: for a sum of pounds, the
+    people behind it when the calculation counted them (``measures.Figure.people``)."""
 
     definition: MeasureDefinition
     numerator: Decimal
     denominator: Decimal | None
     value: Decimal | None
     unit: str
+    people: int | None = None
 
     @property
     def code(self) -> str:
@@ -76,13 +83,6 @@ class MeasureResult:
     @property
     def display(self) -> str:
         return format_value(self.value, self.unit)
-
-
-@dataclass
-class QuestionGroup:
-    code: str
-    question: str
-    results: list[MeasureResult] = field(default_factory=list)
 
 
 @dataclass
@@ -125,13 +125,14 @@ def _result(definition: MeasureDefinition, figure: Figure | None) -> MeasureResu
         Decimal(0), None if definition.unit == MeasureDefinition.Unit.COUNT else Decimal(0)
     )
     if definition.unit == MeasureDefinition.Unit.MONEY:
-        figure = Figure(figure.numerator, None)
+        figure = Figure(figure.numerator, None, figure.people)
     return MeasureResult(
         definition=definition,
         numerator=figure.numerator,
         denominator=figure.denominator,
         value=_value(figure, definition.unit),
         unit=definition.unit,
+        people=figure.people,
     )
 
 
@@ -155,22 +156,31 @@ def _scope(filters: MeasureFilters, today: date | None = None) -> Scope:
     )
 
 
-def active_definitions() -> list[MeasureDefinition]:
+def active_definitions(codes: set[str] | None = None) -> list[MeasureDefinition]:
+    """The active definitions with a known calculation (only those in ``codes`` when given), in
+    question and page order."""
+    definitions = MeasureDefinition.objects.filter(active=True)
+    if codes is not None:
+        definitions = definitions.filter(code__in=codes)
     return [
         d
-        for d in MeasureDefinition.objects.filter(active=True).order_by("question", "order", "name")
+        for d in definitions.order_by("question", "order", "name")
         if d.calculation in CALCULATIONS
     ]
 
 
 def measure_results(
-    *, actor: Actor, filters: MeasureFilters, today: date | None = None
+    *,
+    actor: Actor,
+    filters: MeasureFilters,
+    today: date | None = None,
+    codes: set[str] | None = None,
 ) -> list[MeasureResult]:
-    """Every active measure for the filters, in question and page order. About one grouped
-    query per measure, whatever the size of the data."""
+    """Every active measure (or those in ``codes``) for the filters, in question and page
+    order. About one grouped query per measure, whatever the size of the data."""
     scope = _scope(filters, today)
     results = []
-    for definition in active_definitions():
+    for definition in active_definitions(codes):
         calculation = CALCULATIONS[definition.calculation]
         figures = calculation.figures(scope, definition.parameters or {}, False)
         results.append(_result(definition, figures.get(TOTAL)))
@@ -178,12 +188,18 @@ def measure_results(
 
 
 def measure_results_by_organisation(
-    *, actor: Actor, filters: MeasureFilters, today: date | None = None
+    *,
+    actor: Actor,
+    filters: MeasureFilters,
+    today: date | None = None,
+    codes: set[str] | None = None,
 ) -> dict[uuid.UUID, list[MeasureResult]]:
     """Each organisation's contribution: for every organisation with something counted, every
-    active measure (zero where it has nothing), in the same order as ``measure_results``."""
+    active measure (or those in ``codes``; zero where it has nothing), in the same order as
+    ``measure_results``; a sum of pounds with the people behind it (``MeasureResult.people``).
+    One grouped query per measure (two for people engaged who moved into work)."""
     scope = _scope(filters, today)
-    definitions = active_definitions()
+    definitions = active_definitions(codes)
     per_measure = [
         CALCULATIONS[d.calculation].figures(scope, d.parameters or {}, True) for d in definitions
     ]
@@ -197,16 +213,6 @@ def measure_results_by_organisation(
         ]
         for org in organisations
     }
-
-
-def measures_by_question(*, actor: Actor, filters: MeasureFilters) -> list[QuestionGroup]:
-    groups = {
-        code: QuestionGroup(code=code, question=str(label))
-        for code, label in MeasureDefinition.Question.choices
-    }
-    for result in measure_results(actor=actor, filters=filters):
-        groups[result.definition.question].results.append(result)
-    return list(groups.values())
 
 
 # ----------------------------------------------------------------------------- filter choices
