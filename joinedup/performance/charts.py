@@ -6,15 +6,31 @@ CSP-safe expression interpreter) and turned into SVG by vl-convert for PDFs
 ``PageChart`` (``page_chart``) and include ``performance/_chart.html``.
 
     {% include "performance/_chart.html" with chart=chart %}
+
+Building a spec with Altair takes a good part of a tenth of a second (more on a busy machine),
+so an indicator's spec is kept in the cache, as its forecast is (``forecasting``), under the
+exact figures drawn: every point of every series, the band, the target, the titles and the
+summary, with the chart's version and Altair's. The same figures give the same spec without
+building it again; a figure loaded, replaced or withdrawn, a new forecast, target or name gives
+another key, so nothing drawn before a change is served after it. Altair builds the spec
+without validating it against the Vega-Lite schema on every request: the spec's shape is fixed
+by this module and only its data changes, and a test validates it
+(``tests/performance/test_charts.py``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache as once
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
+
+from django.core.cache import cache
 
 if TYPE_CHECKING:
     from .selectors.indicators import IndicatorSeries
@@ -36,6 +52,12 @@ BAND_COLOUR = "#b1b4b6"
 FONT = "Arial, Helvetica, sans-serif"
 
 _ids = itertools.count(1)
+
+#: Part of every cached spec's key: raise it when the charts' look changes in this module, so
+#: specs drawn the old way are not served again.
+CHART_VERSION = 1
+#: How long an unused spec stays in the cache (a key never goes stale, see above).
+CHART_CACHE_SECONDS = 7 * 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -118,9 +140,39 @@ def _axis_title(unit: str) -> str:
 def indicator_chart(*, series: IndicatorSeries) -> dict[str, Any]:
     """A Vega-Lite spec for one indicator in one area: the history (black), the actual values
     since the baseline (blue), the forecast "if nothing changes" (dashed grey) with its 80%
-    interval (grey band), and the target (green diamond, with the straight path to it)."""
-    import altair as alt
+    interval (grey band), and the target (green diamond, with the straight path to it).
 
+    Kept in the cache under the figures drawn (the module's docstring): built by Altair only
+    the first time these figures are drawn."""
+    drawn = _chart_data(series)
+    key = _chart_key(drawn)
+    found = cache.get(key)
+    if isinstance(found, dict):
+        return found
+    spec = _chart_spec(drawn)
+    cache.set(key, spec, CHART_CACHE_SECONDS)
+    return spec
+
+
+@once
+def _altair_version() -> str:
+    try:
+        return metadata.version("altair")
+    except metadata.PackageNotFoundError:  # pragma: no cover - it is a dependency
+        return ""
+
+
+def _chart_key(drawn: dict[str, Any]) -> str:
+    """The identity of a chart: its version, Altair's, and everything drawn (plain JSON)."""
+    text = json.dumps(
+        [CHART_VERSION, _altair_version(), drawn], sort_keys=True, separators=(",", ":")
+    )
+    return "performance:chart:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _chart_data(series: IndicatorSeries) -> dict[str, Any]:
+    """Everything an indicator's chart draws, as plain JSON: the rows of each series, the
+    forecast band, the target, the titles and the summary."""
     indicator = series.indicator
     rows: list[dict[str, Any]] = []
     baseline = series.baseline
@@ -183,6 +235,22 @@ def indicator_chart(*, series: IndicatorSeries) -> dict[str, Any]:
             {"period": target.target_period.isoformat(), "value": float(target.target_value)}
         )
 
+    return {
+        "rows": rows,
+        "band": band,
+        "target": target_rows,
+        "title": f"{indicator.name}: {series.area.name}",
+        "y_title": _axis_title(indicator.unit),
+        "description": indicator_chart_summary(series=series),
+    }
+
+
+def _chart_spec(drawn: dict[str, Any]) -> dict[str, Any]:
+    """The Vega-Lite spec for ``_chart_data``, built by Altair (not validated: see the module's
+    docstring)."""
+    import altair as alt
+
+    rows, band, target_rows = drawn["rows"], drawn["band"], drawn["target"]
     present = [name for name in SERIES_COLOURS if any(r["series"] == name for r in rows)]
     colour = alt.Color(
         "series:N",
@@ -200,7 +268,7 @@ def indicator_chart(*, series: IndicatorSeries) -> dict[str, Any]:
         title="Period",
         axis=alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy", labelSeparation=12),
     )
-    y_title = _axis_title(indicator.unit)
+    y_title = drawn["y_title"]
     tooltip = [
         alt.Tooltip("series:N", title="Series"),
         alt.Tooltip("period:T", title="Period", format="%B %Y"),
@@ -250,17 +318,17 @@ def indicator_chart(*, series: IndicatorSeries) -> dict[str, Any]:
     chart = (
         alt.layer(*layers)
         .properties(
-            title=f"{indicator.name}: {series.area.name}",
+            title=drawn["title"],
             width="container",
             height=320,
-            description=indicator_chart_summary(series=series),
+            description=drawn["description"],
         )
         .configure(font=FONT)
         .configure_axis(labelFontSize=14, titleFontSize=14)
         .configure_legend(labelFontSize=14, labelLimit=400)
         .configure_title(fontSize=16, anchor="start")
     )
-    spec: dict[str, Any] = chart.to_dict()
+    spec: dict[str, Any] = chart.to_dict(validate=False)
     return spec
 
 

@@ -284,3 +284,34 @@ def test_a_newly_loaded_figure_is_on_the_dashboard_at_once(
     assert len(fits) == fitted_so_far + 1
     assert corrected[2] == _expected_forecast(claimants_on_dashboard, date(2026, 1, 1))
     assert corrected[2] != after[2]
+
+
+def test_the_dashboard_builds_each_chart_once_for_the_same_figures(
+    claimants_on_dashboard: Indicator, council_worker: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 7 (dashboard speed): after the forecast, Altair building each chart's spec was
+    what was left to do on every request. The spec is kept under the figures it draws: the
+    next request builds nothing, and a newly loaded figure is drawn at once."""
+    from joinedup.performance import charts
+
+    built: list[int] = []
+    real = charts._chart_spec
+
+    def counting(drawn: dict[str, Any]) -> dict[str, Any]:
+        built.append(1)
+        return real(drawn)
+
+    monkeypatch.setattr(charts, "_chart_spec", counting)
+    client = client_for(council_worker)
+    first = client.get(DASHBOARD).content.decode()
+    assert built == [1] and 'data-testid="chart"' in first
+    again = client.get(DASHBOARD).content.decode()
+    assert built == [1], "the second request built the chart again"
+    spec = re.search(r'<script id="dashboard-chart-1-spec"[^>]*>(.*?)</script>', again, re.S)
+    assert spec is not None and '"value": 9100.0' not in spec.group(1)
+
+    _load(claimants_on_dashboard, "E08000998,2026-01,9100\n")
+    after = client.get(DASHBOARD).content.decode()
+    assert built == [1, 1]
+    spec = re.search(r'<script id="dashboard-chart-1-spec"[^>]*>(.*?)</script>', after, re.S)
+    assert spec is not None and '"value": 9100.0' in spec.group(1)
