@@ -5,6 +5,7 @@ forecast and a target like any other area's."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -15,18 +16,21 @@ from django.urls import reverse
 from joinedup.accounts.roles import Role
 from joinedup.core.actor import Actor
 from joinedup.performance.forecasting import add_periods
-from joinedup.performance.models import Area, Indicator, IndicatorValue
+from joinedup.performance.models import Area, DashboardItem, Indicator, IndicatorValue
 from joinedup.performance.selectors.indicators import (
     MissingPeriod,
     indicator_areas,
     indicator_series,
 )
+from joinedup.performance.services.areas import custom_area_update
 from joinedup.performance.services.indicators import target_set
+from tests.conftest import actor_for, client_for
 from tests.factories import UserFactory
 from tests.helpers import log_in_verified
 
 pytestmark = pytest.mark.django_db
 SYSTEM = Actor.system(process="test")
+PUBLIC = reverse("performance:public_dashboard")
 START = date(2023, 1, 1)
 MONTHS = [add_periods(START, frequency="monthly", periods=i) for i in range(12)]
 
@@ -192,3 +196,50 @@ def test_a_custom_area_with_no_complete_period_says_why(places, organisation) ->
     ).content.decode()
     assert 'data-testid="empty-state"' in body
     assert "No figure for Jan 2023 (1 of 2 neighbourhoods without a figure)" in body
+
+
+# ----------------------------------------------------------------------------- on the dashboard
+
+
+def _indicator_row(html: str, name: str) -> list[str]:
+    """The cells of an indicator's row on the staff or the public dashboard."""
+    row = re.search(rf"<tr[^>]*>\s*<th[^>]*>(?:<a[^>]*>)?{re.escape(name)}.*?</tr>", html, re.S)
+    assert row is not None, f"no row for {name}"
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)
+    ]
+
+
+def test_the_dashboard_shows_an_indicator_for_a_custom_area_whose_figures_are_all_summed(
+    places, counts, organisation
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 7: the dashboard chose an indicator's area from the figures loaded only, so with
+    figures loaded for LSOAs alone it showed one LSOA, not the custom area summed from them
+    (the wider area, chosen before any LSOA). East (LSOAs 2 and 3) comes first by name."""
+    DashboardItem.objects.create(indicator=counts, order=1, public=True)
+    client = client_for(UserFactory(organisation=organisation, roles=[Role.KEY_WORKER]))
+    row = _indicator_row(client.get(reverse("performance:dashboard")).content.decode(), counts.name)
+    assert row[0] == "East"
+    assert row[1] == "49 December 2023"  # 39 in LSOA 2 and 10 in LSOA 3
+    public = _indicator_row(Client().get(PUBLIC).content.decode(), counts.name)
+    assert public[:3] == ["East", "December 2023", "50"]  # rounded to the nearest 5
+
+
+def test_a_custom_areas_new_lsoas_reach_the_cached_public_dashboard_at_once(
+    places, counts, organisation
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 7: the public dashboard is kept for five minutes under a fingerprint of what it
+    depends on, which left out the LSOAs a custom area is made of, so after an analyst changed
+    them the cached page went on showing the old sum. East becomes LSOAs 1 and 2: 89 + 39."""
+    DashboardItem.objects.create(indicator=counts, order=1, public=True)
+    assert _indicator_row(Client().get(PUBLIC).content.decode(), counts.name)[2] == "50"
+    analyst = UserFactory(organisation=organisation, roles=[Role.PERFORMANCE_ANALYST])
+    custom_area_update(
+        actor=actor_for(analyst),
+        area=places["east"],
+        name="East",
+        lsoa_codes=[places["l1"].code, places["l2"].code],
+    )
+    row = _indicator_row(Client().get(PUBLIC).content.decode(), counts.name)
+    assert row[:3] == ["East", "December 2023", "130"]  # 128, rounded

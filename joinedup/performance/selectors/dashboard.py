@@ -47,7 +47,7 @@ from ..models import (
     IndicatorValue,
     MeasureDefinition,
 )
-from .indicators import IndicatorSeries, indicator_series
+from .indicators import IndicatorSeries, custom_area_figures, indicator_series, summable
 from .measure_disclosure import hidden_contribution, shown_measure_results
 from .measures import (
     MeasureFilters,
@@ -105,22 +105,34 @@ def item_choices(*, actor: Actor) -> list[tuple[str, str]]:
 # ----------------------------------------------------------------------------- indicators
 
 
+#: The order in which areas are chosen for the dashboard: the widest first.
+AREA_RANK: dict[str, int] = {
+    Area.Level.DISTRICT: 0,
+    Area.Level.WARD: 1,
+    Area.Level.CUSTOM: 2,
+    Area.Level.LSOA: 3,
+}
+
+
 def dashboard_area(*, actor: Actor, indicator: Indicator) -> Area | None:
     """The area an indicator is shown for: the area of its target when it has one, else the
-    widest area (district, then ward, then custom, then LSOA) with a value."""
+    widest area (district, then ward, then custom, then LSOA) with a figure. A custom target
+    area has figures when some are loaded for it or summed from its LSOAs'
+    (``custom_area_figures``), which are looked for only when no district or ward has any."""
     target = indicator.targets.select_related("area").order_by("created_on").first()
     if target is not None:
         return target.area
-    rank: dict[str, int] = {
-        Area.Level.DISTRICT: 0,
-        Area.Level.WARD: 1,
-        Area.Level.CUSTOM: 2,
-        Area.Level.LSOA: 3,
-    }
     area_ids = set(
         IndicatorValue.objects.filter(indicator=indicator).values_list("area_id", flat=True)
     )
-    areas = sorted(Area.objects.filter(pk__in=area_ids), key=lambda a: (rank[a.level], a.name))
+    areas = sorted(Area.objects.filter(pk__in=area_ids), key=lambda a: (AREA_RANK[a.level], a.name))
+    if areas and AREA_RANK[areas[0].level] < AREA_RANK[Area.Level.CUSTOM]:
+        return areas[0]
+    if summable(indicator):
+        custom = list(Area.objects.filter(level=Area.Level.CUSTOM).exclude(pk__in=area_ids))
+        summed = custom_area_figures(actor=actor, indicator=indicator, areas=custom)
+        areas += [area for area in custom if summed.get(area.pk, ([], []))[0]]
+        areas.sort(key=lambda a: (AREA_RANK[a.level], a.name))
     return areas[0] if areas else None
 
 
@@ -593,14 +605,27 @@ def public_dashboard(*, actor: Actor, today: date | None = None) -> PublicDashbo
 
 def public_dashboard_state(*, actor: Actor) -> str:
     """A fingerprint of what the public dashboard depends on besides the case data (the
-    items, the measure and indicator definitions, the indicator figures loaded, the disclosure
-    rules and the day), so a cached copy is dropped when any of them changes: a measure
-    switched off or an indicator figure withdrawn leaves the public view at once."""
+    items, the measure and indicator definitions, the indicator figures loaded, the areas and
+    the LSOAs each custom target area is made of, the disclosure rules and the day), so a
+    cached copy is dropped when any of them changes: a measure switched off, an indicator
+    figure withdrawn or a custom area's LSOAs changed (its figures are summed from them on
+    read) leaves the public view at once."""
     control = DisclosureControl.current()
     items = DashboardItem.objects.aggregate(n=Count("pk"), changed=Max("modified_on"))
     measures = MeasureDefinition.objects.aggregate(changed=Max("modified_on"))
     indicators = Indicator.objects.aggregate(changed=Max("modified_on"))
     figures = IndicatorValue.objects.aggregate(n=Count("pk"), changed=Max("modified_on"))
+    areas = Area.objects.aggregate(n=Count("pk"), changed=Max("modified_on"))
+    # Every (custom area, LSOA) pair: a few hundred rows, and any change to them shows.
+    members = hashlib.sha256(
+        repr(
+            list(
+                Area.lsoas.through.objects.order_by("from_area_id", "to_area_id").values_list(
+                    "from_area_id", "to_area_id"
+                )
+            )
+        ).encode()
+    ).hexdigest()
     parts = (
         control.version,
         control.threshold,
@@ -611,6 +636,9 @@ def public_dashboard_state(*, actor: Actor) -> str:
         indicators["changed"],
         figures["n"],
         figures["changed"],
+        areas["n"],
+        areas["changed"],
+        members,
         timezone.localdate(),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
