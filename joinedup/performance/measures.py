@@ -121,7 +121,10 @@ class Records:
 class Calculation:
     """A way of counting. ``figures`` answers per organisation (or TOTAL); ``people`` gives the
     records behind the numerator (who they are about and which organisation holds them);
-    ``category`` is the information category a viewer needs to be shown those people."""
+    ``category`` is the information category a viewer needs to be shown those people.
+    ``additive``: it counts records each held by one organisation (the field it groups by),
+    so the figure for the whole scope is the sum of the organisations' figures, and an
+    organisation's own part is its figure by organisation (``summed``)."""
 
     key: str
     label: str
@@ -129,6 +132,7 @@ class Calculation:
     people: Callable[[Scope, Mapping[str, Any]], Records]
     category: str = IDENTITY
     parameters: Mapping[str, type] = field(default_factory=dict)
+    additive: bool = False
 
 
 CALCULATIONS: dict[str, Calculation] = {}
@@ -137,6 +141,20 @@ CALCULATIONS: dict[str, Calculation] = {}
 def register(calculation: Calculation) -> Calculation:
     CALCULATIONS[calculation.key] = calculation
     return calculation
+
+
+def summed(figures: Figures) -> Figure | None:
+    """The whole scope's figure of an ``additive`` calculation from its figures by
+    organisation: the numerators added up, and the denominators (None when no organisation
+    has anything counted)."""
+    parts = [figure for org, figure in figures.items() if org is not TOTAL]
+    if not parts:
+        return None
+    denominators = [f.denominator for f in parts if f.denominator is not None]
+    return Figure(
+        sum((f.numerator for f in parts), Decimal(0)),
+        sum(denominators, Decimal(0)) if denominators else None,
+    )
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -349,6 +367,7 @@ register(
             )
         ),
         people=lambda scope, params: _people(_referrals(scope), "to_organisation_id"),
+        additive=True,
     )
 )
 
@@ -380,6 +399,7 @@ register(
             )
         ),
         people=lambda scope, params: _people(_triages(scope), "organisation_id"),
+        additive=True,
     )
 )
 
@@ -421,6 +441,7 @@ register(
         ),
         category=WORK_SKILLS,
         parameters={"kinds": list},
+        additive=True,
     )
 )
 
@@ -453,6 +474,7 @@ register(
         people=lambda scope, params: _people(
             _referrals_due(scope).filter(_ANSWERED_ON_TIME), "to_organisation_id"
         ),
+        additive=True,
     )
 )
 
@@ -559,6 +581,7 @@ register(
         figures=_plan_figures,
         people=_plan_people,
         parameters={"working_days": int},
+        additive=True,
     )
 )
 
@@ -625,6 +648,7 @@ register(
             "case__person_id",
             "owner_organisation_id",
         ),
+        additive=True,
     )
 )
 
@@ -730,6 +754,7 @@ register(
         people=_sustained_people,
         category=WORK_SKILLS,
         parameters={"weeks": int},
+        additive=True,
     )
 )
 
@@ -874,22 +899,32 @@ def _money_figures(kind: str, amount: Any) -> Callable[[Scope, Mapping[str, Any]
     """The sum of ``amount`` over the outcomes of ``kind`` (by their case's organisation), with
     the people behind it (``Figure.people``) counted in the same query: by organisation,
     everyone behind each organisation's sum; for the whole scope with
-    ``Scope.own_organisation_id``, those with an outcome held by another organisation."""
+    ``Scope.own_organisation_id``, those with an outcome held by another organisation (beside
+    that organisation's own part of the sum)."""
+
+    def pounds(condition: Q | None = None) -> Coalesce:
+        return Coalesce(
+            Sum(amount, filter=condition, output_field=_MONEY),
+            Value(Decimal(0)),
+            output_field=_MONEY,
+        )
 
     def figures(scope: Scope, params: Mapping[str, Any], by_org: bool) -> Figures:
-        total = Coalesce(Sum(amount, output_field=_MONEY), Value(Decimal(0)), output_field=_MONEY)
+        outcomes = _outcomes(scope, (kind,)).order_by()
         own = scope.own_organisation_id
-        people: dict[str, Any] = {}
         if by_org:
-            people["p"] = Count("person_id", distinct=True)
-        elif own is not None:
-            people["p"] = Count("person_id", distinct=True, filter=~Q(**{_MONEY_HOLDER: own}))
-        rows = _grouped(
-            _outcomes(scope, (kind,)), "case__organisation_id", by_org, n=total, **people
+            rows = outcomes.values(org=F("case__organisation_id")).annotate(
+                n=pounds(), p=Count("person_id", distinct=True)
+            )
+            return {row["org"]: Figure(_dec(row["n"]), None, row["p"]) for row in rows}
+        if own is None:
+            return {TOTAL: Figure(_dec(outcomes.aggregate(n=pounds())["n"]))}
+        row = outcomes.aggregate(
+            n=pounds(),
+            own_n=pounds(Q(case__organisation_id=own)),
+            p=Count("person_id", distinct=True, filter=~Q(**{_MONEY_HOLDER: own})),
         )
-        return {
-            row["org"]: Figure(_dec(row["n"]), None, row["p"] if people else None) for row in rows
-        }
+        return {TOTAL: Figure(_dec(row["n"]), None, row["p"]), own: Figure(_dec(row["own_n"]))}
 
     return figures
 

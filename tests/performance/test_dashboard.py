@@ -17,7 +17,9 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,7 +41,7 @@ from joinedup.performance.models import (
 from joinedup.performance.services import dashboard as services
 
 from ..conftest import client_for
-from ..factories import UserFactory
+from ..factories import OrganisationFactory, UserFactory
 from .test_measures_data import case, outcome, person
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped_defaults")]
@@ -280,6 +282,41 @@ def test_the_partnership_figure_is_hidden_when_it_would_give_away_a_small_group(
         1 + sorted([council.name, jcp.name, "Citizens Advice Northvale"]).index(jcp.name)
     ] == ("7")
     assert "10" not in row
+
+
+def test_the_staff_dashboards_queries_do_not_grow_with_the_data(
+    partnership: list[Made], cab: Organisation, council_worker: User, cab_adviser: User
+) -> None:
+    """Checking each partner's figures costs no query per partner or per person: the
+    dashboard's queries stay the same with more partners' work recorded."""
+    for code in ("referrals-received", "debt-reduced", "plan-within-10-working-days"):
+        DashboardItem.objects.create(
+            measure=MeasureDefinition.objects.get(code=code), order=20, public=False
+        )
+    client = client_for(council_worker)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(DASHBOARD).status_code == 200
+        return len(captured)
+
+    before = queries()
+    other = OrganisationFactory(name="Northvale Housing")
+    worker = UserFactory(organisation=other, roles=[Role.KEY_WORKER])
+    for n in range(6):
+        for org, by in ((cab, cab_adviser), (other, worker)):
+            made = case(
+                person(org, f"More Person{n}"), org, by, timezone.localdate() - timedelta(50)
+            )
+            outcome(made, "job_start", timezone.localdate() - timedelta(days=5))
+            outcome(
+                made,
+                "debt_reduced",
+                timezone.localdate() - timedelta(days=5),
+                debt_before=Decimal(100),
+                debt_after=Decimal(0),
+            )
+    assert queries() == before
 
 
 def test_dashboard_when_nothing_is_on_it(council_worker: User) -> None:

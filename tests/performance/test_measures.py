@@ -25,6 +25,7 @@ from joinedup.performance.selectors.measures import (
     format_value,
     measure_results,
     measure_results_by_organisation,
+    measures_with_contributions,
     people_behind_measure,
 )
 
@@ -450,7 +451,6 @@ def test_the_viewers_part_is_counted_in_the_same_query_as_the_figure(
             )
             assert total.people == elsewhere, definition.code
             checked += elsewhere
-            continue
         part = calculation.figures(replace(scope, organisation_id=own), parameters, False)[
             measures.TOTAL
         ]
@@ -461,3 +461,59 @@ def test_the_viewers_part_is_counted_in_the_same_query_as_the_figure(
         checked += int(part.numerator)
     if narrowed == "none":
         assert checked > 0  # the partnership has something of each viewer's to count
+
+
+@pytest.mark.parametrize("narrowed", ["none", "team", "ward"])
+@pytest.mark.parametrize("viewer", ["council", "cab", "nobody"])
+def test_the_dashboards_counting_gives_the_same_figures_with_fewer_queries(
+    partnership: Partnership, narrowed: str, viewer: str
+) -> None:
+    """Issue 7 (dashboard speed): the dashboard counts each measure for the partnership and by
+    partner together. Where each record is held by one organisation the partnership's figure is
+    the partners' added up, and the viewer's part is its own figure, so one grouped query does
+    for both. Every figure must be what ``measure_results``, ``measure_results_by_organisation``
+    and the organisation filter give."""
+    ward = Area.objects.create(code="E05000001", name="Riverside", level=Area.Level.WARD)
+    for code in ("E01000001", "E01000002"):
+        Area.objects.create(code=code, name=code, level=Area.Level.LSOA, parent=ward)
+    filters = replace(
+        YEAR_2025,
+        team_id=partnership.team.pk if narrowed == "team" else None,
+        area_id=ward.pk if narrowed == "ward" else None,
+    )
+    own = getattr(partnership, viewer).pk if viewer != "nobody" else None
+    actor = actor_for(partnership.analyst)
+    with CaptureQueriesContext(connection) as together:
+        counted = measures_with_contributions(
+            actor=actor, filters=filters, today=TODAY, own_organisation_id=own
+        )
+    with CaptureQueriesContext(connection) as apart:
+        totals = {r.code: r for r in measure_results(actor=actor, filters=filters, today=TODAY)}
+        by_org = measure_results_by_organisation(actor=actor, filters=filters, today=TODAY)
+    assert len(together) < len(apart)
+    assert [m.code for m in counted] == list(totals)
+    if own is not None:
+        owns = {
+            r.code: r
+            for r in measure_results(
+                actor=actor, filters=replace(filters, organisation_id=own), today=TODAY
+            )
+        }
+
+    def numbers(result: Any) -> tuple[Any, ...]:
+        return (result.numerator, result.denominator, result.value)
+
+    for measure in counted:
+        assert numbers(measure.total) == numbers(totals[measure.code]), measure.code
+        for org, results in by_org.items():
+            expected = numbers(next(r for r in results if r.code == measure.code))
+            got = measure.by_organisation.get(org)
+            if got is None:
+                assert expected[0] == 0, (measure.code, org)
+            else:
+                assert numbers(got) == expected, (measure.code, org)
+        if own is None:
+            assert measure.own is None
+        else:
+            assert measure.own is not None
+            assert numbers(measure.own)[:2] == numbers(owns[measure.code])[:2], measure.code

@@ -48,13 +48,8 @@ from ..models import (
     MeasureDefinition,
 )
 from .indicators import IndicatorSeries, custom_area_figures, indicator_series, summable
-from .measure_disclosure import hidden_contribution, shown_measure_results
-from .measures import (
-    MeasureFilters,
-    MeasureResult,
-    measure_results,
-    measure_results_by_organisation,
-)
+from .measure_disclosure import hidden_contribution, shown_measures_with_contributions
+from .measures import MeasureFilters, MeasureResult, _result, measures_with_contributions
 
 if TYPE_CHECKING:
     from joinedup.core.actor import Actor
@@ -259,10 +254,6 @@ def _organisation_names(ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     return dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
-def _by_code(results: list[MeasureResult]) -> dict[str, MeasureResult]:
-    return {result.code: result for result in results}
-
-
 def shared_dashboard(
     *, actor: Actor, today: date | None = None, with_charts: bool = True
 ) -> Dashboard:
@@ -277,8 +268,9 @@ def _dashboard(*, actor: Actor, today: date | None, with_charts: bool, checked: 
     """The dashboard's figures. ``checked``: for a member of staff, with the small-number rule
     (``shared_dashboard``); otherwise every figure exact, for the public view to apply its own
     disclosure control to (``public_dashboard``). Only the measures on the dashboard are
-    counted: one grouped query each for the partnership (the viewer's own part counted in the
-    same query) and one each for the partners."""
+    counted, each by partner in one grouped query, and, for those whose partners' figures do
+    not simply add up (people counted once however many partners help them), for the
+    partnership in one more (``measures_with_contributions``)."""
     today = today or timezone.localdate()
     filters = MeasureFilters(date_to=today)
     date_from, date_to = filters.period(today)
@@ -289,24 +281,23 @@ def _dashboard(*, actor: Actor, today: date | None, with_charts: bool, checked: 
     totals: dict[str, MeasureResult] = {}
     hidden_totals: set[str] = set()
     per_org: dict[uuid.UUID, dict[str, MeasureResult]] = {}
-    if codes:
-        if checked:
-            for shown in shown_measure_results(
-                actor=actor, filters=filters, today=today, codes=codes, threshold=threshold
-            ):
-                totals[shown.code] = shown.result
-                if shown.hidden:
-                    hidden_totals.add(shown.code)
-        else:
-            totals = _by_code(
-                measure_results(actor=actor, filters=filters, today=today, codes=codes)
-            )
-        per_org = {
-            org: _by_code(results)
-            for org, results in measure_results_by_organisation(
-                actor=actor, filters=filters, today=today, codes=codes
-            ).items()
-        }
+    if codes and checked:
+        for measure in shown_measures_with_contributions(
+            actor=actor, filters=filters, today=today, codes=codes, threshold=threshold
+        ):
+            code = measure.shown.code
+            totals[code] = measure.shown.result
+            if measure.shown.hidden:
+                hidden_totals.add(code)
+            for org, result in measure.by_organisation.items():
+                per_org.setdefault(org, {})[code] = result
+    elif codes:
+        for counted in measures_with_contributions(
+            actor=actor, filters=filters, today=today, codes=codes
+        ):
+            totals[counted.code] = counted.total
+            for org, result in counted.by_organisation.items():
+                per_org.setdefault(org, {})[counted.code] = result
     names = _organisation_names(list(per_org))
     order = sorted(per_org, key=lambda org: names.get(org, ""))
     dashboard.organisations.extend(names.get(org, "") for org in order)
@@ -329,9 +320,9 @@ def _dashboard(*, actor: Actor, today: date | None, with_charts: bool, checked: 
                     definition=item.measure,
                     result=totals[code],
                     contributions=[
-                        contribution(org, per_org[org][code])
+                        # A partner with nothing counted for this measure has a zero.
+                        contribution(org, per_org[org].get(code) or _result(item.measure, None))
                         for org in order
-                        if code in per_org[org]
                     ],
                     hidden=code in hidden_totals,
                 )

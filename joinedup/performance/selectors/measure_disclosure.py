@@ -51,6 +51,7 @@ from .measures import (
     _result,
     _scope,
     active_definitions,
+    measures_with_contributions,
 )
 
 if TYPE_CHECKING:
@@ -192,29 +193,102 @@ def shown_measure_results(
     if threshold is None:
         threshold = DisclosureControl.current().threshold
     scope = _scope(filters, today)
-    # The viewer's own organisation chosen: all its own work, every figure exact.
-    exact = actor.organisation_id is not None and filters.organisation_id == actor.organisation_id
+    exact = _exact_for(actor, filters)
     own_id = None if exact else actor.organisation_id
     counted = dataclasses.replace(scope, own_organisation_id=own_id)
     shown = []
     for definition in active_definitions(codes):
-        calculation = CALCULATIONS[definition.calculation]
-        figures = calculation.figures(counted, definition.parameters or {}, False)
+        figures = CALCULATIONS[definition.calculation].figures(
+            counted, definition.parameters or {}, False
+        )
         total = _result(definition, figures.get(TOTAL))
-        if exact:
-            hidden = False
-        elif is_money_calculation(definition.calculation):
-            if total.people is not None:
-                elsewhere = total.people
-            else:
-                elsewhere = _people_held_elsewhere(calculation, scope, definition, own_id)
-            hidden = _small(elsewhere, threshold)
-        else:
-            own = _result(definition, figures.get(own_id)) if own_id is not None else None
-            outside = _outside_counts(definition, total, own)
-            hidden = any(_small(count, threshold) for count in outside)
+        own = _result(definition, figures.get(own_id)) if own_id is not None else None
+        hidden = not exact and _hidden_total(
+            definition=definition,
+            total=total,
+            own=own,
+            scope=scope,
+            own_id=own_id,
+            threshold=threshold,
+        )
         shown.append(ShownResult(result=total, hidden=hidden))
     return shown
+
+
+def _exact_for(actor: Actor, filters: MeasureFilters) -> bool:
+    """Whether the filters choose the viewer's own organisation: all its own work, every
+    figure exact."""
+    return actor.organisation_id is not None and filters.organisation_id == actor.organisation_id
+
+
+def _hidden_total(
+    *,
+    definition: MeasureDefinition,
+    total: MeasureResult,
+    own: MeasureResult | None,
+    scope: Scope,
+    own_id: uuid.UUID | None,
+    threshold: int,
+) -> bool:
+    """Whether a figure (``total``, with ``own``: the viewer's organisation's part of it) would
+    show a small group outside the viewer's organisation's work (the module's docstring). A sum
+    of pounds counted without its people held elsewhere (a viewer without an organisation)
+    has them counted here."""
+    if is_money_calculation(definition.calculation):
+        elsewhere = total.people
+        if elsewhere is None:
+            calculation = CALCULATIONS[definition.calculation]
+            elsewhere = _people_held_elsewhere(calculation, scope, definition, own_id)
+        return _small(elsewhere, threshold)
+    return any(_small(count, threshold) for count in _outside_counts(definition, total, own))
+
+
+@dataclass(frozen=True)
+class ShownContributions:
+    """A measure on the staff dashboard: the whole figure as the viewer is shown it, and each
+    organisation's contribution as counted (check each with ``hidden_contribution``)."""
+
+    shown: ShownResult
+    by_organisation: dict[uuid.UUID, MeasureResult]
+
+
+def shown_measures_with_contributions(
+    *,
+    actor: Actor,
+    filters: MeasureFilters,
+    today: date | None = None,
+    codes: set[str] | None = None,
+    threshold: int | None = None,
+) -> list[ShownContributions]:
+    """``shown_measure_results`` with each organisation's contribution, for the staff
+    dashboard: the whole figure is checked by the same rule, from the same counts
+    (``measures_with_contributions``: one grouped query a measure that counts records each
+    held by one organisation, whose whole figure and viewer's part come from the figures by
+    organisation; two for the others)."""
+    if threshold is None:
+        threshold = DisclosureControl.current().threshold
+    exact = _exact_for(actor, filters)
+    own_id = None if exact else actor.organisation_id
+    scope = _scope(filters, today)
+    result = []
+    for measure in measures_with_contributions(
+        actor=actor, filters=filters, today=today, codes=codes, own_organisation_id=own_id
+    ):
+        hidden = not exact and _hidden_total(
+            definition=measure.definition,
+            total=measure.total,
+            own=measure.own,
+            scope=scope,
+            own_id=own_id,
+            threshold=threshold,
+        )
+        result.append(
+            ShownContributions(
+                shown=ShownResult(result=measure.total, hidden=hidden),
+                by_organisation=measure.by_organisation,
+            )
+        )
+    return result
 
 
 def shown_measures_by_question(

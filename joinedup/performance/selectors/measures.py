@@ -15,7 +15,7 @@ not named (rules 1-3, SEC-14)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,7 @@ from joinedup.people.models import Person
 from joinedup.sharing.categories import IDENTITY
 from joinedup.sharing.policy import access_to_people, records_seen_by, works_with_people
 
-from ..measures import CALCULATIONS, TOTAL, Figure, Scope, placed
+from ..measures import CALCULATIONS, TOTAL, Figure, Scope, placed, summed
 from ..models import Area, DefinitionVersion, MeasureDefinition
 from .areas import lsoa_codes_in
 
@@ -213,6 +213,66 @@ def measure_results_by_organisation(
         ]
         for org in organisations
     }
+
+
+@dataclass(frozen=True)
+class CountedMeasure:
+    """A measure counted for the whole scope and for each organisation (the dashboard):
+    ``own`` is ``own_organisation_id``'s part of the whole figure (None when not asked for)."""
+
+    definition: MeasureDefinition
+    total: MeasureResult
+    own: MeasureResult | None
+    by_organisation: dict[uuid.UUID, MeasureResult]
+
+    @property
+    def code(self) -> str:
+        return self.definition.code
+
+
+def measures_with_contributions(
+    *,
+    actor: Actor,
+    filters: MeasureFilters,
+    today: date | None = None,
+    codes: set[str] | None = None,
+    own_organisation_id: uuid.UUID | None = None,
+) -> list[CountedMeasure]:
+    """Every active measure (or those in ``codes``) for the whole scope, with
+    ``own_organisation_id``'s part (``Scope.own_organisation_id``), and by organisation, in
+    page order: ``measure_results`` and ``measure_results_by_organisation`` together, for less.
+
+    A calculation that counts records each held by one organisation (``additive``: referrals,
+    triages, outcomes, actions, cases with a plan, job starts sustained) is counted once, by
+    organisation, and its whole figure is the organisations' added up (the own part is the
+    organisation's own figure). The others (people counted once however many partners help
+    them, key workers, sums of pounds with the people behind them) count the whole scope, with
+    the own part, in one more grouped query."""
+    scope = _scope(filters, today)
+    counted = replace(scope, own_organisation_id=own_organisation_id)
+    measures = []
+    for definition in active_definitions(codes):
+        calculation = CALCULATIONS[definition.calculation]
+        parameters = definition.parameters or {}
+        by_org = calculation.figures(scope, parameters, True)
+        if calculation.additive:
+            total, own = summed(by_org), by_org.get(own_organisation_id)
+        else:
+            figures = calculation.figures(counted, parameters, False)
+            total, own = figures.get(TOTAL), figures.get(own_organisation_id)
+        measures.append(
+            CountedMeasure(
+                definition=definition,
+                total=_result(definition, total),
+                own=_result(definition, own) if own_organisation_id is not None else None,
+                by_organisation={
+                    org: _result(definition, figure)
+                    for org, figure in by_org.items()
+                    if org is not None
+                },
+            )
+        )
+    return measures
 
 
 # ----------------------------------------------------------------------------- filter choices
