@@ -247,9 +247,10 @@ def _dec(value: Any) -> Decimal:
 
 def _narrowed(aggregate: Any, condition: Q) -> Any:
     """``aggregate`` counting only the rows that also meet ``condition`` (a FILTER clause, or
-    CASE WHEN on databases without one)."""
+    CASE WHEN on databases without one). ``condition`` is tested first, so a costlier filter
+    of the aggregate's own (a subquery) is not worked out again for the rows it leaves out."""
     narrowed = aggregate.copy()
-    narrowed.filter = condition if aggregate.filter is None else aggregate.filter & condition
+    narrowed.filter = condition if aggregate.filter is None else condition & aggregate.filter
     return narrowed
 
 
