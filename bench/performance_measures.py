@@ -27,7 +27,8 @@ What it does:
    worker's team and for the whole partnership (the drill-down: one page of names, audited,
    the others counted), and the staff dashboard (measures for every partner and the
    indicators with their forecasts), warm and with the forecasts to fit again
-   (``dashboard_cold``: the cache emptied before each request).
+   (``dashboard_cold``: the cache emptied before each request, so every forecast is fitted and
+   every chart built again).
 
 Progress goes to stderr; the last line on stdout is ONE JSON object (see ``bench/README.md``).
 Run from the repository root:
@@ -315,7 +316,8 @@ def time_calls(call: Any, *, repeat: int, warmup: int) -> dict[str, Any]:
 
 
 def dashboard_cold(client: Any, *, repeat: int) -> dict[str, Any]:
-    """The staff dashboard with every forecast to fit again (the cache emptied first)."""
+    """The staff dashboard with every forecast to fit and chart to build again (the cache
+    emptied first)."""
     from django.core.cache import cache
 
     durations = []
