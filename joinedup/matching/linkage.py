@@ -363,10 +363,8 @@ def deterministic_rules() -> list[Any]:
     ]
 
 
-#: A first name seen at most this many times may be a mistyping of a commoner one.
-RARE_NAME = 3
-#: ... of a name one keystroke away seen at least this many times as often, and at least
-#: :data:`COMMON_NAME` times.
+#: A name may be a mistyping of a name one keystroke away seen at least this many times as
+#: often, and at least :data:`COMMON_NAME` times.
 NAME_RATIO = 20
 COMMON_NAME = 10
 
@@ -389,13 +387,15 @@ def _one_edit(left: str, right: str) -> bool:
 
 
 def mistyped_first_names(names: pd.Series) -> dict[str, str]:
-    """Rare first names in ``names`` that are one keystroke from a much commoner one, and
-    that name ("tomy" → "tommy", "zeo" → "zoe", "mragaret" → "margaret"): a rare name
-    (seen at most :data:`RARE_NAME` times) with exactly one name one keystroke away that is
-    seen at least :data:`NAME_RATIO` times as often (and :data:`COMMON_NAME` times). Two
-    common names a keystroke apart ("ava", "eva") are never taken for each other, nor is a
-    name of one or two letters. The records keep their own spelling; only the nickname
-    groups, by which first names are compared and blocked, follow the commoner name."""
+    """Names in ``names`` that are one keystroke from a much commoner one, and that name
+    ("tomy" → "tommy", "zeo" → "zoe", "mragaret" → "margaret"): a name with exactly one name
+    one keystroke away that is seen at least :data:`NAME_RATIO` times as often (and
+    :data:`COMMON_NAME` times). Two names a keystroke apart and of like frequency ("ava",
+    "eva") are never taken for each other, nor is a name of one or two letters. The records
+    keep their own spelling; only the nickname groups (by which first names are compared and
+    blocked) and how common the name counts as follow the commoner name. At a million
+    records the same slip recurs (a handful of "aarn" for a couple of thousand "aaron"), so
+    rarity is judged against the commoner name, not by a fixed count."""
     counts = names.dropna().value_counts()
     common = counts[counts >= COMMON_NAME]
     index: dict[str, set[str]] = {}
@@ -403,7 +403,8 @@ def mistyped_first_names(names: pd.Series) -> dict[str, str]:
         for key in (name, *(name[:i] + name[i + 1 :] for i in range(len(name)))):
             index.setdefault(key, set()).add(name)
     found: dict[str, str] = {}
-    for name, count in counts[counts <= RARE_NAME].items():
+    most = int(counts.max()) if len(counts) else 0
+    for name, count in counts[counts * NAME_RATIO <= most].items():
         if len(name) < 3:
             continue
         candidates: set[str] = set()
@@ -417,6 +418,29 @@ def mistyped_first_names(names: pd.Series) -> dict[str, str]:
         if len(candidates) == 1:
             found[str(name)] = candidates.pop()
     return found
+
+
+def _term_frequencies(linker: Any, api: Any, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """How common each first name and surname is (:data:`TF_COLUMNS`), registered with the
+    linker for its term-frequency adjustments, where a mistyped name counts as common as the
+    name it was meant for (:func:`mistyped_first_names`): two namesakes' records that carry
+    the same slip ("aarn jones" for "aaron jones") would otherwise agree on a name seen twice
+    in a million, and be linked on that alone."""
+    tables = {}
+    for column in TF_COLUMNS:
+        table = linker.table_management.compute_tf_table(column).as_pandas_dataframe()
+        meant = mistyped_first_names(frame[column])
+        if meant:
+            tf_name = f"tf_{column}"
+            share = dict(zip(table[column], table[tf_name], strict=True))
+            table[tf_name] = [
+                max(float(share.get(meant[value], held)), float(held)) if value in meant else held
+                for value, held in zip(table[column], table[tf_name], strict=True)
+            ]
+            registered = api.register(table, table_name=f"tf_lookup_{column}")
+            linker.table_management.register_term_frequency_lookup(registered, column)
+        tables[column] = table
+    return tables
 
 
 def _model_frame(clean: pd.DataFrame) -> pd.DataFrame:
@@ -618,6 +642,7 @@ def link(
     records = api.register(frame, table_name="records")
     tell("records loaded", len(frame))
     linker = Linker(records, settings(), log_level=None)
+    tf_tables = _term_frequencies(linker, api, frame)
     _estimate_lambda(linker)
     linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
     from splink import block_on
@@ -650,10 +675,6 @@ def link(
     tell("model trained", 0)
     predictions = linker.inference.predict(threshold_match_weight=thresholds.lower)
     pairs = _kept_columns(predictions.as_pandas_dataframe(), thresholds, linker)
-    tf_tables = {
-        column: linker.table_management.compute_tf_table(column).as_pandas_dataframe()
-        for column in TF_COLUMNS
-    }
     model = linker.misc.save_model_to_json()
     moves = HouseholdMoves(pairs=_no_pairs(), figures={"pairs": 0, "weight": None})
     if household:

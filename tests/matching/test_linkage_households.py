@@ -412,3 +412,30 @@ class TestComparisons:
         assert {"b", "l", "w"} <= set(frame.loc["a", "first_name_initials"])
         assert list(frame.loc["b", "first_name_initials"]) == ["b"]
         assert list(frame.loc["c", "first_name_initials"]) == [""]
+
+    def test_a_mistyped_name_counts_as_common_as_the_name_it_was_meant_for(self) -> None:
+        """Two namesakes' records with the same slip ("aarn" for "aaron") would otherwise
+        agree on a name seen twice, and be linked on that alone."""
+        from splink import Linker
+
+        raw = pd.DataFrame(
+            {
+                "unique_id": [f"r{i}" for i in range(44)],
+                "source": "health",
+                "first_name": ["Aaron"] * 40 + ["Aarn", "Aarn", "Zebedee", "Zebedee"],
+                "surname": [f"Surname{i % 7}" for i in range(44)],
+            }
+        )
+        frame = linkage._model_frame(clean_frame(raw))
+        api = linkage.database_api("duckdb")
+        linker = Linker(
+            api.register(frame, table_name="records"), linkage.settings(), log_level=None
+        )
+        tables = linkage._term_frequencies(linker, api, frame)
+        table = tables["first_name"]
+        given = dict(zip(table["first_name"], table["tf_first_name"], strict=True))
+        assert given["aarn"] == pytest.approx(given["aaron"])
+        assert given["zebedee"] == pytest.approx(2 / 44)  # a rare name that is no slip
+        used = linker.table_management.compute_tf_table("first_name").as_pandas_dataframe()
+        in_use = dict(zip(used["first_name"], used["tf_first_name"], strict=True))
+        assert in_use["aarn"] == pytest.approx(given["aaron"])
