@@ -671,8 +671,8 @@ class Comparison:
 #: (``linkage.EXTRA_EVIDENCE``).
 EXTRA_EVIDENCE_LABELS: dict[str, str] = {
     "household_move": (
-        "Household move (someone of the same household is known at both homes, so the "
-        "household moved from one to the other)"
+        "Both homes are linked by another person's records (perhaps a household that "
+        "moved; those records may not be shared with you)"
     ),
 }
 

@@ -521,7 +521,9 @@ def _execute(run: LinkageRun, tell: Callable[[str, int], None], started: float) 
     else:
         frame = clean_frame(records_frame())
         tell("records loaded", len(frame))
-        result = linkage.link(frame, thresholds=thresholds, progress=tell)
+        result = linkage.link(
+            frame, thresholds=thresholds, progress=tell, accepted=accepted, rejected=rejected
+        )
         ids = list(frame["unique_id"])
         cleaned = frame
     clusters = linkage.clusters(

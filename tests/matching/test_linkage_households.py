@@ -131,6 +131,60 @@ class TestAgesHeld:
             found = linkage.clusters(["tenancy", "gp"], pairs(("tenancy", "gp", 9.0)), records=held)
         assert together(found, "tenancy", "gp")
 
+    def test_a_record_with_its_own_date_of_birth_is_judged_by_it(self) -> None:
+        """A council tax record whose own date of birth says 16 (a slip, or a liable
+        16-year-old) still links to the same person's GP record: its own date says more
+        than the ages its agency holds."""
+        held = records(
+            {"unique_id": "ctax", "source": "council_tax", "date_of_birth": "2009-01-01"},
+            {"unique_id": "gp", "source": "health", "date_of_birth": "2009-01-01"},
+        )
+        found = linkage.clusters(["ctax", "gp"], pairs(("ctax", "gp", 40.0)), records=held)
+        assert together(found, "ctax", "gp")
+
+    def test_a_cluster_a_data_officer_joined_across_the_ages_still_takes_links(self) -> None:
+        """The officer said the council tax record is the child's; the child's school
+        record then links as any other."""
+        held = records(
+            {"unique_id": "ctax", "source": "council_tax"},
+            {"unique_id": "gp", "source": "health", "date_of_birth": "2015-06-01"},
+            {"unique_id": "pupil", "source": "schools", "date_of_birth": "2015-06-01"},
+        )
+        found = linkage.clusters(
+            ["ctax", "gp", "pupil"],
+            pairs(("gp", "pupil", 30.0)),
+            accepted=[("ctax", "gp")],
+            records=held,
+        )
+        assert together(found, "ctax", "gp", "pupil")
+
+    def test_an_extract_whose_dates_break_the_ages_is_not_held_to_them(self) -> None:
+        """A housing file that lists each tenancy's children: its own dates of birth show
+        it, so its records without one may be children too."""
+        children = [
+            {"unique_id": f"child{i}", "source": "housing", "date_of_birth": "2016-01-01"}
+            for i in range(3)
+        ]
+        adults = [
+            {"unique_id": f"adult{i}", "source": "housing", "date_of_birth": "1980-01-01"}
+            for i in range(7)
+        ]
+        held = records(
+            {"unique_id": "tenancy", "source": "housing"},
+            {"unique_id": "gp", "source": "health", "date_of_birth": "2016-06-01"},
+            *children,
+            *adults,
+        )
+        ids = list(held["unique_id"])
+        found = linkage.clusters(ids, pairs(("tenancy", "gp", 9.0)), records=held)
+        assert together(found, "tenancy", "gp")
+        # The same file with only adults' dates of birth is held to the ages.
+        held = held.loc[~held["unique_id"].str.startswith("child")]
+        found = linkage.clusters(
+            list(held["unique_id"]), pairs(("tenancy", "gp", 9.0)), records=held
+        )
+        assert not together(found, "tenancy", "gp")
+
     def test_birth_bounds(self) -> None:
         assert linkage.birth_bounds("council_tax", "2025-04-01") == ("0001-01-01", "2008-04-01")
         assert linkage.birth_bounds("schools", "2024-02-29") == ("2003-02-28", "2023-02-28")
@@ -174,6 +228,17 @@ class TestSameExtract:
         held = self.held().iloc[:2]
         found = linkage.clusters(["a1", "a2"], pairs(("a1", "a2", 0.5)), records=held)
         assert together(found, "a1", "a2")
+
+    def test_a_file_holding_several_records_a_person_needs_no_more(self) -> None:
+        """A log of contacts: most of its records are confidently linked to another of
+        its own, so one more of them is no surprise."""
+        log = [{"unique_id": f"c{i}", "source": "police", "extract": "contacts"} for i in range(10)]
+        held = records(*log, {"unique_id": "gp", "source": "health"})
+        repeats = [(f"c{i}", f"c{i + 1}", 25.0) for i in range(0, 8, 2)]
+        found = linkage.clusters(
+            list(held["unique_id"]), pairs(*repeats, ("c1", "c9", 1.0)), records=held
+        )
+        assert together(found, "c0", "c1", "c9")
 
     def test_the_same_kind_in_two_extracts_is_two_files(self) -> None:
         """January's and February's council tax files each hold the person once."""
@@ -309,20 +374,20 @@ class TestMistypedFirstNames:
         return pd.Series([name for name, count in counts.items() for _ in range(count)])
 
     def test_a_rare_name_a_keystroke_from_a_common_one_is_taken_for_it(self) -> None:
-        found = linkage.mistyped_first_names(
+        found = linkage.mistyped_names(
             self.names(tommy=40, tomy=1, zoe=25, zeo=1, margaret=50, mragaret=2, ava=30, eva=30)
         )
         assert found == {"tomy": "tommy", "zeo": "zoe", "mragaret": "margaret"}
 
     def test_common_names_a_keystroke_apart_stay_themselves(self) -> None:
         """Twins called Ava and Eva; a name seen often enough is a name."""
-        assert linkage.mistyped_first_names(self.names(ava=30, eva=30, jon=12, john=200)) == {}
+        assert linkage.mistyped_names(self.names(ava=30, eva=30, jon=12, john=200)) == {}
 
     def test_a_name_near_two_common_names_is_left_alone(self) -> None:
-        assert linkage.mistyped_first_names(self.names(jane=40, jade=40, jaee=1)) == {}
+        assert linkage.mistyped_names(self.names(jane=40, jade=40, jaee=1)) == {}
 
     def test_initials_and_short_names_are_left_alone(self) -> None:
-        assert linkage.mistyped_first_names(self.names(jo=40, j=1, jx=1)) == {}
+        assert linkage.mistyped_names(self.names(jo=40, j=1, jx=1)) == {}
 
     def test_the_groups_follow_the_meant_name_and_the_record_keeps_its_own(self) -> None:
         raw = pd.DataFrame(
@@ -391,6 +456,13 @@ class TestComparisons:
         assert level_of("home", home("6 baker avenue", "6"), council) != label
         assert level_of("home", home("60 bak", "60"), home("60 bakewell road", "60")) != label
 
+    def test_a_first_line_in_another_postcode_district_is_not_the_same_home(self) -> None:
+        council = home("12 church road east burkeworth", "12", "NV4 2PL")
+        council["postcode_district"] = "NV4"
+        elsewhere = home("12 church road", "12", "NV9 1AA")
+        elsewhere["postcode_district"] = "NV9"
+        assert level_of("home", elsewhere, council) != "One address is the other's first line"
+
     def test_an_initial_agrees_with_a_nickname_s_initial(self) -> None:
         """ "b" for William (Bill); "w" too; not "m"."""
         william = first_name("william", ["b", "l", "w"])
@@ -439,3 +511,21 @@ class TestComparisons:
         used = linker.table_management.compute_tf_table("first_name").as_pandas_dataframe()
         in_use = dict(zip(used["first_name"], used["tf_first_name"], strict=True))
         assert in_use["aarn"] == pytest.approx(given["aaron"])
+
+
+def test_a_pair_both_passes_scored_keeps_the_household_move_score() -> None:
+    first = pd.DataFrame(
+        {"unique_id_l": ["a", "c"], "unique_id_r": ["b", "d"], "match_weight": [-2.0, 5.0]}
+    )
+    moves = pd.DataFrame(
+        {
+            "unique_id_l": ["a"],
+            "unique_id_r": ["b"],
+            "match_weight": [6.5],
+            "mw_household_move": [8.5],
+        }
+    )
+    both = linkage._with_moves(first, moves).set_index(["unique_id_l", "unique_id_r"])
+    assert len(both) == 2
+    assert both.loc[("a", "b"), "match_weight"] == 6.5
+    assert both.loc[("c", "d"), "match_weight"] == 5.0

@@ -515,7 +515,7 @@ class TestReview:
         pair.save(update_fields=["field_weights"])
         page = html(officer_client.get(reverse("matching:pair", kwargs={"pair": pair.public_id})))
         other = page.split("Other evidence:")[1].split("</p>")[0]
-        assert "Household move (someone of the same household is known at both homes" in other
+        assert "Both homes are linked by another person" in other
         assert "8.4" in other and "household_move" not in page
 
     def test_the_pair_page_shows_both_records_side_by_side_with_their_weights(

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from joinedup.accounts.roles import Role
 from joinedup.audit.models import AuditEvent
 from joinedup.matching import services
+from joinedup.matching.cleaning import clean_frame
 from joinedup.matching.extracts import ExtractFormatError
 from joinedup.matching.models import (
     CandidatePair,
@@ -353,6 +354,20 @@ class TestRuns:
             )
             assert record.linked_person_id == twin.linked_person_id is not None
         assert done.model is not None and set(done.tf_tables) == {"first_name", "surname"}
+
+    def test_a_run_reads_each_record_with_its_extract_and_the_day_it_was_taken(
+        self, officer, two_agencies
+    ) -> None:
+        """The clustering needs both: an agency's file holds one record per person, and
+        the ages an agency holds are counted from the day its file was taken."""
+        frame = services.records_frame()
+        for extract in Extract.objects.all():
+            mine = frame.loc[frame["extract"] == f"x{extract.pk}"]
+            assert len(mine) == extract.records.count() > 0
+            assert set(mine["source"]) == {extract.source_kind}
+            assert set(mine["extract_date"]) == {extract.extract_date}
+        cleaned = clean_frame(frame)
+        assert cleaned["extract_date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
 
     def test_ids_stay_the_same_on_a_second_run(self, officer, two_agencies) -> None:
         run(officer)
