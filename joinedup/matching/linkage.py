@@ -396,16 +396,23 @@ def mistyped_names(names: pd.Series) -> dict[str, str]:
     :data:`COMMON_NAME` times). Two names a keystroke apart and of like frequency ("ava",
     "eva") are never taken for each other, nor is a name of one or two letters. The records
     keep their own spelling; only the nickname groups (by which first names are compared and
-    blocked) and how common the name counts as follow the commoner name. At a million
-    records the same slip recurs (a handful of "aarn" for a couple of thousand "aaron"), so
-    rarity is judged against the commoner name, not by a fixed count."""
+    blocked) follow the commoner name. At a million records the same slip recurs (a handful
+    of "aarn" for a couple of thousand "aaron"), so rarity is judged against the commoner
+    name, not by a fixed count."""
+    return {name: meant[0] for name, meant in name_slips(names).items() if len(meant) == 1}
+
+
+def name_slips(names: pd.Series) -> dict[str, list[str]]:
+    """Each name in ``names`` one keystroke from one or more names seen at least
+    :data:`NAME_RATIO` times as often (and :data:`COMMON_NAME` times), with those names:
+    "sing" → ["king", "singh"]. :func:`mistyped_names` keeps those with one."""
     counts = names.dropna().value_counts()
     common = counts[counts >= COMMON_NAME]
     index: dict[str, set[str]] = {}
     for name in common.index:
         for key in (name, *(name[:i] + name[i + 1 :] for i in range(len(name)))):
             index.setdefault(key, set()).add(name)
-    found: dict[str, str] = {}
+    found: dict[str, list[str]] = {}
     most = int(counts.max()) if len(counts) else 0
     for name, count in counts[counts * NAME_RATIO <= most].items():
         if len(name) < 3:
@@ -413,31 +420,33 @@ def mistyped_names(names: pd.Series) -> dict[str, str]:
         candidates: set[str] = set()
         for key in (name, *(name[:i] + name[i + 1 :] for i in range(len(name)))):
             candidates |= index.get(key, set())
-        candidates = {
+        meant = sorted(
             other
             for other in candidates
             if counts[other] >= NAME_RATIO * count and _one_edit(name, other)
-        }
-        if len(candidates) == 1:
-            found[str(name)] = candidates.pop()
+        )
+        if meant:
+            found[str(name)] = meant
     return found
 
 
 def _term_frequencies(linker: Any, api: Any, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """How common each first name and surname is (:data:`TF_COLUMNS`), registered with the
     linker for its term-frequency adjustments, where a mistyped name counts as common as the
-    name it was meant for (:func:`mistyped_names`): two namesakes' records that carry
-    the same slip ("aarn jones" for "aaron jones") would otherwise agree on a name seen twice
-    in a million, and be linked on that alone."""
+    commonest name it may have been meant for (:func:`name_slips`: "sing" as "singh" or
+    "king"): two namesakes' records that carry the same slip ("aarn jones" for "aaron jones")
+    would otherwise agree on a name seen twice in a million, and be linked on that alone."""
     tables = {}
     for column in TF_COLUMNS:
         table = linker.table_management.compute_tf_table(column).as_pandas_dataframe()
-        meant = mistyped_names(frame[column])
-        if meant:
+        slips = name_slips(frame[column])
+        if slips:
             tf_name = f"tf_{column}"
             share = dict(zip(table[column], table[tf_name], strict=True))
             table[tf_name] = [
-                max(float(share.get(meant[value], held)), float(held)) if value in meant else held
+                max(float(held), *(float(share.get(meant, held)) for meant in slips[value]))
+                if value in slips
+                else held
                 for value, held in zip(table[column], table[tf_name], strict=True)
             ]
             registered = api.register(table, table_name=f"tf_lookup_{column}")

@@ -81,6 +81,12 @@ really like, and it is the benchmark:
 - 4 % of records are a second record in the same agency (``easy``: 1 %), and 20 % of
   records of people with two e-mail addresses hold the other one (``easy``: 5 %).
 
+E-mail addresses are made from the person's names ("jane.smith84@…", "jsmith@…") and, as a
+real mailbox does, each belongs to one person: an address another person already has takes a
+number ("jsmith2@…"). (Until this was so, namesakes at a million records often shared an
+address such as "jsmith@gmail.com", which no provider allows, and an agreeing e-mail linked
+them.)
+
 NHS numbers always pass the Modulus 11 check unless they are placeholders; NI numbers follow
 HMRC's rules (no "QQ" examples), and are written with spaces or without the suffix letter
 by some agencies; postcodes have the valid UK shape unless a typo broke it. Ages and dates
@@ -815,6 +821,27 @@ def _phones(rng: np.random.Generator, size: int) -> ObjArray:
     return out
 
 
+def _one_owner_each(*columns: ObjArray) -> None:
+    """Make every e-mail address in ``columns`` (one row per person) belong to one person,
+    as a real mailbox does: an address made from a common name that another person already
+    has takes a number, as e-mail providers ask ("jsmith@…" → "jsmith2@…"). Changed in
+    place; the first person to have an address keeps it."""
+    owner: dict[str, int] = {}
+    for column in columns:
+        for person, address in enumerate(column.tolist()):
+            if address is None:
+                continue
+            if owner.setdefault(address, person) == person:
+                continue
+            local, _, domain = address.partition("@")
+            number = 2
+            while f"{local}{number}@{domain}" in owner:
+                number += 1
+            fresh = f"{local}{number}@{domain}"
+            owner[fresh] = person
+            column[person] = fresh
+
+
 def _emails(
     rng: np.random.Generator, pools: _Pools, first: ObjArray, surname: ObjArray, dob: IntArray
 ) -> ObjArray:
@@ -961,6 +988,7 @@ def _people(rng: np.random.Generator, pools: _Pools, cfg: Setting, wanted: int) 
         rng, pools, first_names[has_other], surname[has_other], dob[has_other]
     )
     other_email[has_other & (other_email == email)] = None
+    _one_owner_each(email, other_email)
 
     # Agencies: Gumbel top-k by each agency's weight, among those that can hold the person.
     ages = np.array([_AGENCY_AGES[agency] for agency in AGENCIES])

@@ -529,3 +529,9 @@ def test_a_pair_both_passes_scored_keeps_the_household_move_score() -> None:
     assert len(both) == 2
     assert both.loc[("a", "b"), "match_weight"] == 6.5
     assert both.loc[("c", "d"), "match_weight"] == 5.0
+
+
+def test_a_slip_near_two_common_names_counts_as_common_as_the_commoner() -> None:
+    names = pd.Series(["singh"] * 60 + ["king"] * 40 + ["sing"] * 2 + ["zebedee"] * 2)
+    assert linkage.name_slips(names) == {"sing": ["king", "singh"]}
+    assert linkage.mistyped_names(names) == {}

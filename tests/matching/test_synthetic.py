@@ -410,3 +410,11 @@ def test_police_headers_are_the_polices(hard: pd.DataFrame, tmp_path: Path) -> N
     for column in ("FIRST_NAME", "LAST_NAME", "DATE_OF_BIRTH", "ADDRESS", "POSTCODE", "UPRN"):
         assert column in header
     assert "ARREARS_GBP" in header
+
+
+def test_an_e_mail_address_belongs_to_one_person(hard: pd.DataFrame) -> None:
+    """As a real mailbox does: namesakes' addresses made from common names take numbers."""
+    held = hard.loc[hard["email"].notna() & ~hard["email"].isin(PLACEHOLDER_VALUES)]
+    held = held.assign(address=held["email"].str.strip().str.lower())
+    owners = held.groupby("address")["true_person_id"].nunique()
+    assert (owners == 1).all(), owners[owners > 1].head()
