@@ -825,7 +825,10 @@ def _one_owner_each(*columns: ObjArray) -> None:
     """Make every e-mail address in ``columns`` (one row per person) belong to one person,
     as a real mailbox does: an address made from a common name that another person already
     has takes a number, as e-mail providers ask ("jsmith@…" → "jsmith2@…"). Changed in
-    place; the first person to have an address keeps it."""
+    place. The first person to have an address (down the first column, then the next) keeps
+    it, and a number is one no address made yet has, so no one loses their own address to
+    another's renumbering, nor ends up with the same address in two columns."""
+    made = {address for column in columns for address in column.tolist() if address is not None}
     owner: dict[str, int] = {}
     for column in columns:
         for person, address in enumerate(column.tolist()):
@@ -835,9 +838,10 @@ def _one_owner_each(*columns: ObjArray) -> None:
                 continue
             local, _, domain = address.partition("@")
             number = 2
-            while f"{local}{number}@{domain}" in owner:
+            while f"{local}{number}@{domain}" in made:
                 number += 1
             fresh = f"{local}{number}@{domain}"
+            made.add(fresh)
             owner[fresh] = person
             column[person] = fresh
 

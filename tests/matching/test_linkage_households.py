@@ -512,6 +512,27 @@ class TestComparisons:
         in_use = dict(zip(used["first_name"], used["tf_first_name"], strict=True))
         assert in_use["aarn"] == pytest.approx(given["aaron"])
 
+    def test_a_slip_near_two_common_names_takes_the_commoners_frequency(self) -> None:
+        from splink import Linker
+
+        raw = pd.DataFrame(
+            {
+                "unique_id": [f"r{i}" for i in range(104)],
+                "source": "health",
+                "first_name": [f"Name{i % 9}" for i in range(104)],
+                "surname": ["Singh"] * 60 + ["King"] * 40 + ["Sing", "Sing", "Zebedee", "Zebedee"],
+            }
+        )
+        frame = linkage._model_frame(clean_frame(raw))
+        api = linkage.database_api("duckdb")
+        linker = Linker(
+            api.register(frame, table_name="records"), linkage.settings(), log_level=None
+        )
+        table = linkage._term_frequencies(linker, api, frame)["surname"]
+        given = dict(zip(table["surname"], table["tf_surname"], strict=True))
+        assert given["sing"] == pytest.approx(60 / 104)
+        assert given["zebedee"] == pytest.approx(2 / 104)
+
 
 def test_a_pair_both_passes_scored_keeps_the_household_move_score() -> None:
     first = pd.DataFrame(

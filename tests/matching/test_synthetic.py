@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -22,6 +23,7 @@ from joinedup.matching.synthetic import (
     SETTINGS,
     SIGNALS,
     STANDARD_FIELDS,
+    _one_owner_each,
     generate,
     true_pairs_count,
     write_agency_files,
@@ -418,3 +420,17 @@ def test_an_e_mail_address_belongs_to_one_person(hard: pd.DataFrame) -> None:
     held = held.assign(address=held["email"].str.strip().str.lower())
     owners = held.groupby("address")["true_person_id"].nunique()
     assert (owners == 1).all(), owners[owners > 1].head()
+
+
+def test_a_renumbered_address_is_never_one_already_made() -> None:
+    """Renumbering "jane_smith7@" must not make the "jane_smith72@" someone else has, or that
+    the person holds as their other address."""
+    email = np.array(["jane_smith7@g.com", "jane_smith7@g.com", "bob@h.com"], dtype=object)
+    other = np.array([None, "jane_smith72@g.com", "jane_smith72@g.com"], dtype=object)
+    _one_owner_each(email, other)
+    assert email[0] == "jane_smith7@g.com"  # the first to have it keeps it
+    assert email[1] not in {"jane_smith7@g.com", "jane_smith72@g.com", other[1]}
+    assert other[1] == "jane_smith72@g.com"
+    assert other[2] not in {"jane_smith72@g.com", email[1]}
+    addresses = [a for a in [*email, *other] if a is not None]
+    assert len(addresses) == len(set(addresses))
