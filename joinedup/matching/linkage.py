@@ -695,7 +695,7 @@ def link(
     predictions = linker.inference.predict(threshold_match_weight=thresholds.lower)
     pairs = _kept_columns(predictions.as_pandas_dataframe(), thresholds, linker)
     model = linker.misc.save_model_to_json()
-    moves = HouseholdMoves(pairs=_no_pairs(), figures={"pairs": 0, "weight": None})
+    moves = HouseholdMoves.none()
     if household:
         tell("household moves", 0)
         moves = household_moves(
@@ -750,6 +750,11 @@ class HouseholdMoves:
 
     pairs: pd.DataFrame
     figures: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def none(cls) -> HouseholdMoves:
+        """The pass added nothing (not run, or nothing to learn from)."""
+        return cls(pairs=_no_pairs(), figures={"pairs": 0, "weight": None})
 
 
 def _home_keys(frame: pd.DataFrame) -> pd.DataFrame:
@@ -825,7 +830,7 @@ def household_moves(
     from splink import Linker, block_on
 
     started = time.monotonic()
-    empty = HouseholdMoves(pairs=_no_pairs(), figures={"pairs": 0, "weight": None})
+    empty = HouseholdMoves.none()
     first = clusters(
         frame["unique_id"],
         pairs,
@@ -900,7 +905,7 @@ def household_moves(
     u = (float(evidence(sample).sum()) + 1.0) / (len(sample) + 1.0)
     m = sum(chance for _, chance in apart_levels) * share
     if u <= 0 or m <= 0:
-        return HouseholdMoves(pairs=_no_pairs(), figures={"pairs": 0, "weight": None})
+        return empty
     moved_weight = float(np.log2(m / u))
     # Score the pairs at the homes one household is known at.
     order = touches.sort_values("record", kind="stable")
@@ -1373,8 +1378,7 @@ def clusters(
                 return
         decided = weight is None
         if (
-            not decided
-            and weight is not None
+            weight is not None
             and extracts.get(a, 0) & extracts.get(b, 0)
             and weight < thresholds.upper + SAME_EXTRACT_MARGIN
         ):

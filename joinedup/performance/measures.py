@@ -288,6 +288,14 @@ def _count_figures(rows: list[dict[str, Any]]) -> Figures:
     return {row["org"]: Figure(_dec(row["n"])) for row in rows}
 
 
+def _records_counted(records: QuerySet[Any], org_field: str, scope: Scope, by_org: bool) -> Figures:
+    """How many ``records``: for the whole scope with the viewer's own part, or by
+    organisation (``org_field``)."""
+    return _count_figures(
+        _grouped(records, org_field, by_org, own=scope.own_organisation_id, n=Count("id"))
+    )
+
+
 def _share_figures(rows: list[dict[str, Any]]) -> Figures:
     return {row["org"]: Figure(_dec(row["n"]), _dec(row["d"])) for row in rows}
 
@@ -358,14 +366,8 @@ register(
     Calculation(
         key="referrals_received",
         label="Referrals received in the period",
-        figures=lambda scope, params, by_org: _count_figures(
-            _grouped(
-                _referrals(scope),
-                "to_organisation_id",
-                by_org,
-                own=scope.own_organisation_id,
-                n=Count("id"),
-            )
+        figures=lambda scope, params, by_org: _records_counted(
+            _referrals(scope), "to_organisation_id", scope, by_org
         ),
         people=lambda scope, params: _people(_referrals(scope), "to_organisation_id"),
         additive=True,
@@ -390,14 +392,8 @@ register(
     Calculation(
         key="triages_completed",
         label="Triages completed in the period",
-        figures=lambda scope, params, by_org: _count_figures(
-            _grouped(
-                _triages(scope),
-                "organisation_id",
-                by_org,
-                own=scope.own_organisation_id,
-                n=Count("id"),
-            )
+        figures=lambda scope, params, by_org: _records_counted(
+            _triages(scope), "organisation_id", scope, by_org
         ),
         people=lambda scope, params: _people(_triages(scope), "organisation_id"),
         additive=True,
@@ -428,14 +424,8 @@ register(
     Calculation(
         key="outcomes_recorded",
         label="Outcomes of the given kinds achieved in the period",
-        figures=lambda scope, params, by_org: _count_figures(
-            _grouped(
-                _outcomes(scope, _kinds(params, TRAINING_KINDS)),
-                "case__organisation_id",
-                by_org,
-                own=scope.own_organisation_id,
-                n=Count("id"),
-            )
+        figures=lambda scope, params, by_org: _records_counted(
+            _outcomes(scope, _kinds(params, TRAINING_KINDS)), "case__organisation_id", scope, by_org
         ),
         people=lambda scope, params: _people(
             _outcomes(scope, _kinds(params, TRAINING_KINDS)), "organisation_id"

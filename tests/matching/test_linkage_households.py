@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from joinedup.matching import linkage
 from joinedup.matching.cleaning import clean_frame
-from joinedup.matching.synthetic import REFERENCE_DATE, generate
+from joinedup.matching.synthetic import REFERENCE_DATE, STANDARD_FIELDS, generate
 
 TAKEN = "2025-04-01"
 
@@ -272,27 +272,11 @@ FAMILY = [
 def with_family() -> pd.DataFrame:
     """Synthetic multi-agency records (the hard setting), with the family above added."""
     raw = generate(5_000, setting="hard", seed=7).rename(columns={"record_id": "unique_id"})
-    raw = raw.loc[:, ["unique_id", "source", *linkage_fields()]]
+    raw = raw.loc[:, ["unique_id", "source", *STANDARD_FIELDS]]
     raw = pd.concat([raw, pd.DataFrame(FAMILY)], ignore_index=True).astype(object)
     raw["extract"] = raw["source"]
     raw["extract_date"] = REFERENCE_DATE.isoformat()
     return clean_frame(raw)
-
-
-def linkage_fields() -> list[str]:
-    return [
-        "first_name",
-        "surname",
-        "date_of_birth",
-        "sex",
-        "address",
-        "postcode",
-        "uprn",
-        "ni_number",
-        "nhs_number",
-        "email",
-        "phone",
-    ]
 
 
 @pytest.fixture(scope="module")

@@ -287,21 +287,12 @@ def test_a_newly_loaded_figure_is_on_the_dashboard_at_once(
 
 
 def test_the_dashboard_builds_each_chart_once_for_the_same_figures(
-    claimants_on_dashboard: Indicator, council_worker: User, monkeypatch: pytest.MonkeyPatch
+    claimants_on_dashboard: Indicator, council_worker: User, charts_built: list[int]
 ) -> None:
     """Issue 7 (dashboard speed): after the forecast, Altair building each chart's spec was
     what was left to do on every request. The spec is kept under the figures it draws: the
     next request builds nothing, and a newly loaded figure is drawn at once."""
-    from joinedup.performance import charts
-
-    built: list[int] = []
-    real = charts._chart_spec
-
-    def counting(drawn: dict[str, Any]) -> dict[str, Any]:
-        built.append(1)
-        return real(drawn)
-
-    monkeypatch.setattr(charts, "_chart_spec", counting)
+    built = charts_built
     client = client_for(council_worker)
     first = client.get(DASHBOARD).content.decode()
     assert built == [1] and 'data-testid="chart"' in first
